@@ -1,0 +1,1 @@
+"""Atlas assets: runner.yaml → partitioned Dagster assets written to Apache Iceberg."""

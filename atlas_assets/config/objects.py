@@ -1,0 +1,125 @@
+"""Source objects and the base every source kind's config extends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
+
+from atlas_assets.config.interpolation import EnvRef
+from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings
+
+
+class WriteMode(StrEnum):
+    """How one run of an object's asset changes its Iceberg table (see design.md)."""
+
+    PARTITION_OVERWRITE = "partition_overwrite"
+    UPSERT = "upsert"
+    APPEND = "append"
+    REPLACE = "replace"
+    SNAPSHOT = "snapshot"
+
+    @property
+    def is_partitioned(self) -> bool:
+        return self in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.SNAPSHOT)
+
+
+def _to_secret(value: Any) -> EnvRef:
+    if isinstance(value, EnvRef):
+        return value
+    if isinstance(value, str):
+        return EnvRef(value, None)
+    raise ValueError("expected a string")
+
+
+Secret = Annotated[
+    EnvRef,
+    BeforeValidator(_to_secret),
+    PlainSerializer(lambda v: "***", return_type=str),
+]
+"""A credential: its value is never printed; its `${VAR}` name is kept for `dg.EnvVar`."""
+
+_DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: Any) -> dt.timedelta | None:
+    """'90s', '30m', '2h', '1d', '1w' (or seconds as a number) → timedelta."""
+    if value is None or isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.timedelta(seconds=value)
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write e.g. '30m', '2h' or '1d'")
+    return dt.timedelta(**{_UNITS[match.group("unit")]: int(match.group("n"))})
+
+
+Duration = Annotated[dt.timedelta | None, BeforeValidator(parse_duration)]
+
+
+class ObjectConfig(InheritedSettings):
+    """One object of a source: a table, a query or a file set, and how to write it."""
+
+    description: str | None = None
+    table: str | None = Field(default=None, description="Source table (may be schema-qualified); defaults to the name.")
+    query: str | None = Field(default=None, description="A named SQL query instead of a table.")
+    columns: list[str] | None = Field(default=None, description="Columns to extract; all when omitted.")
+    cursor: str | None = Field(default=None, description="Column that places a row in a time window or id order.")
+    primary_key: list[str] = Field(default_factory=list)
+    write: WriteMode | None = Field(default=None, description="Defaults to partition_overwrite with a cursor, else replace.")
+    lookback: Duration = Field(default=None, description="Extend each window's start back by this much.")
+    column_types: dict[str, str] = Field(
+        default_factory=dict, description="Declared column types, e.g. {amount: 'decimal(12,2)'}; rows that don't fit are quarantined."
+    )
+    pii: list[str] = Field(default_factory=list, description="Columns known to hold personal data.")
+
+    @field_validator("primary_key", mode="before")
+    @classmethod
+    def _single_key(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObjectConfig:
+        if self.table is not None and self.query is not None:
+            raise ValueError("give either 'table' or 'query', not both")
+        mode = self.write_mode
+        if mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.APPEND) and not self.cursor:
+            raise ValueError(f"write mode '{mode}' needs a 'cursor' column")
+        if mode is WriteMode.UPSERT and not self.primary_key:
+            raise ValueError("write mode 'upsert' needs a 'primary_key'")
+        return self
+
+    @property
+    def write_mode(self) -> WriteMode:
+        if self.write is not None:
+            return self.write
+        return WriteMode.PARTITION_OVERWRITE if self.cursor else WriteMode.REPLACE
+
+
+ObjectName = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+def _objects_shorthand(value: Any) -> Any:
+    """`objects: [a, b]` is short for `objects: {a: {}, b: {}}`."""
+    if isinstance(value, list):
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError("a list of objects must hold names only; use a mapping to configure them")
+        return {name: {} for name in value}
+    if isinstance(value, dict):
+        return {name: {} if cfg is None else cfg for name, cfg in value.items()}
+    return value
+
+
+class SourceConfigBase(InheritedSettings):
+    """Fields every source kind shares. Each kind subclasses this with `kind: Literal[...]`."""
+
+    kind: str
+    description: str | None = None
+    objects: Annotated[dict[ObjectName, ObjectConfig], BeforeValidator(_objects_shorthand)] = Field(min_length=1)
+
+    def object_configs(self) -> dict[str, ObjectConfig]:
+        return dict(self.objects)

@@ -1,0 +1,104 @@
+"""Resolving inheritance: one fully-specified `ObjectSpec` per tenant × source × object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import dagster as dg
+
+from atlas_assets.config.errors import ConfigProblem
+from atlas_assets.config.objects import ObjectConfig, SourceConfigBase, WriteMode
+from atlas_assets.config.runner import RunnerConfig, TenantConfig
+from atlas_assets.config.settings import PartitionsConfig, PiiConfig, RetryConfig, ScheduleConfig, merge_settings
+from atlas_assets.connectors.contract import DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """Everything the definitions factory needs to know about one object, inheritance applied."""
+
+    tenant: str
+    source: str
+    name: str
+    namespace: str
+    source_config: SourceConfigBase
+    config: ObjectConfig
+    partitions: PartitionsConfig | None
+    schedule: ScheduleConfig
+    retry: RetryConfig
+    pii_scan: PiiConfig
+    owners: tuple[str, ...]
+    batch_size: int
+
+    @property
+    def path(self) -> str:
+        """The object's place in runner.yaml, used in every error about it."""
+        return f"tenants.{self.tenant}.sources.{self.source}.objects.{self.name}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.tenant}.{self.source}.{self.name}"
+
+    @cached_property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.tenant, self.source, self.name])
+
+    @property
+    def write_mode(self) -> WriteMode:
+        return self.config.write_mode
+
+    @property
+    def table_name(self) -> str:
+        return f"{self.source}__{self.name}"
+
+    @property
+    def resource_key(self) -> str:
+        return f"{self.tenant}__{self.source}"
+
+
+def resolve_objects(config: RunnerConfig) -> tuple[list[ObjectSpec], list[ConfigProblem]]:
+    """Every object's spec, and a problem for each object whose inherited settings are incomplete."""
+    specs: list[ObjectSpec] = []
+    problems: list[ConfigProblem] = []
+    for tenant_name, tenant in config.tenants.items():
+        for source_name, source in tenant.sources.items():
+            for object_name, obj in source.object_configs().items():
+                spec = _resolve_one(config, tenant_name, tenant, source_name, source, object_name, obj)
+                if spec.write_mode.is_partitioned and (spec.partitions is None or spec.partitions.start is None):
+                    problems.append(
+                        ConfigProblem(
+                            f"{spec.path}.partitions.start",
+                            f"write mode '{spec.write_mode}' is partitioned, so partitions.start is required "
+                            "(set it under defaults, the tenant, the source or the object)",
+                        )
+                    )
+                specs.append(spec)
+    return specs, problems
+
+
+def _resolve_one(
+    config: RunnerConfig,
+    tenant_name: str,
+    tenant: TenantConfig,
+    source_name: str,
+    source: SourceConfigBase,
+    object_name: str,
+    obj: ObjectConfig,
+) -> ObjectSpec:
+    merged = merge_settings([config.defaults, tenant, source, obj])
+    partitions = PartitionsConfig(**merged.get("partitions", {})) if obj.write_mode.is_partitioned else None
+    return ObjectSpec(
+        tenant=tenant_name,
+        source=source_name,
+        name=object_name,
+        namespace=tenant.namespace or tenant_name,
+        source_config=source,
+        config=obj,
+        partitions=partitions,
+        schedule=ScheduleConfig(**merged.get("schedule", {})),
+        retry=RetryConfig(**merged.get("retry", {})),
+        pii_scan=PiiConfig(**merged.get("pii_scan", {})),
+        owners=tuple(merged.get("owners", ())),
+        batch_size=merged.get("batch_size", DEFAULT_BATCH_SIZE),
+    )

@@ -1,0 +1,45 @@
+"""The root runner.yaml model: defaults, warehouse, tenants and their sources."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from atlas_assets.config.objects import Secret
+from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings, StrictModel
+from atlas_assets.connectors.registry import SourceConfig
+
+
+class CatalogConfig(StrictModel):
+    """The Iceberg catalog: SQL (SQLite embedded, PostgreSQL in production), REST or Glue."""
+
+    name: str = "atlas"
+    type: Literal["sql", "rest", "glue"] = "sql"
+    uri: Secret | None = Field(default=None, description="Catalog database URL (sql) or endpoint (rest).")
+    properties: dict[str, str] = Field(default_factory=dict, description="Extra pyiceberg catalog properties.")
+
+
+class WarehouseConfig(StrictModel):
+    """Where Iceberg tables live and how files are written."""
+
+    catalog: CatalogConfig = Field(default_factory=CatalogConfig)
+    location: str = Field(default=".atlas/warehouse", description="Local path or s3://bucket/prefix.")
+    target_file_mb: int = Field(default=128, ge=1, description="Rolling size of written data files (in Arrow bytes).")
+    quarantine_suffix: str = "__quarantine"
+
+
+class TenantConfig(InheritedSettings):
+    """A tenant: an Iceberg namespace, a Dagster asset group and its sources."""
+
+    description: str | None = None
+    namespace: str | None = Field(default=None, pattern=NAME_PATTERN, description="Iceberg namespace; the tenant name by default.")
+    sources: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SourceConfig] = Field(min_length=1)
+
+
+class RunnerConfig(StrictModel):
+    """runner.yaml as a whole."""
+
+    defaults: InheritedSettings = Field(default_factory=InheritedSettings)
+    warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
+    tenants: dict[Annotated[str, Field(pattern=NAME_PATTERN)], TenantConfig] = Field(default_factory=dict)

@@ -1,0 +1,119 @@
+"""Settings inherited defaults → tenant → source → object, nearest wins, field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+NAME_RE = re.compile(NAME_PATTERN)
+
+Granularity = Literal["hourly", "daily", "weekly", "monthly"]
+
+
+class StrictModel(BaseModel):
+    """Base for every runner.yaml section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Europe/Paris'") from exc
+    return value
+
+
+class PartitionsConfig(StrictModel):
+    """Time-window partitions of an object's asset."""
+
+    granularity: Granularity = "daily"
+    start: dt.date | dt.datetime | None = Field(
+        default=None, description="First partition, ISO date or datetime. Required somewhere in the chain."
+    )
+    timezone: str = "UTC"
+    end_offset: int = Field(default=0, ge=0, description="Extra partitions past the last complete one.")
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class ScheduleConfig(StrictModel):
+    """When the object's latest partition is materialized. `cron: null` disables scheduling."""
+
+    cron: str | None = None
+    timezone: str | None = Field(default=None, description="Defaults to the partitions' timezone.")
+    running: bool = Field(default=False, description="Start the schedule as RUNNING instead of STOPPED.")
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(value):
+            raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 3 * * *')")
+        return value
+
+
+class RetryConfig(StrictModel):
+    """Dagster RetryPolicy for transient failures."""
+
+    max_retries: int = Field(default=3, ge=0, le=100)
+    delay_seconds: float = Field(default=30, ge=0)
+    backoff: Literal["linear", "exponential"] | None = "exponential"
+    jitter: Literal["full", "plus_minus"] | None = None
+
+
+class PiiConfig(StrictModel):
+    """How PII scans sample data and treat PII in columns not declared in `pii:`."""
+
+    sample_rows: int = Field(default=1000, ge=1)
+    on_undeclared: Literal["ignore", "warn", "fail"] = "warn"
+
+
+class InheritedSettings(StrictModel):
+    """Keys allowed at every level of runner.yaml; the nearest level wins per field."""
+
+    partitions: PartitionsConfig | None = None
+    schedule: ScheduleConfig | None = None
+    retry: RetryConfig | None = None
+    pii_scan: PiiConfig | None = None
+    owners: list[str] | None = Field(default=None, description="Emails or 'team:name'.")
+    batch_size: int | None = Field(default=None, ge=1, description="Rows per extracted Arrow batch.")
+
+
+    @field_validator("owners")
+    @classmethod
+    def _owner_format(cls, value: list[str] | None) -> list[str] | None:
+        for owner in value or []:
+            if not _OWNER_RE.match(owner):
+                raise ValueError(f"owner {owner!r} must be an email address or 'team:<name>'")
+        return value
+
+
+_OWNER_RE = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+
+INHERITED_KEYS: tuple[str, ...] = tuple(InheritedSettings.model_fields)
+
+
+def merge_settings(levels: list[InheritedSettings]) -> dict[str, Any]:
+    """Merge explicitly-set fields of each level, farthest first; nested sections merge per field."""
+    merged: dict[str, Any] = {}
+    for level in levels:
+        for key in level.model_fields_set:
+            value = getattr(level, key)
+            if isinstance(value, BaseModel):
+                merged[key] = {**merged.get(key, {}), **value.model_dump(exclude_unset=True)}
+            elif value is not None:
+                merged[key] = value
+    return merged

@@ -1,0 +1,83 @@
+"""The connector contract: every source kind is a resource that streams Arrow batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+
+from atlas_assets.config.objects import ObjectConfig, WriteMode
+
+DEFAULT_BATCH_SIZE = 50_000
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A half-open window [start, end) in UTC."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("TimeWindow bounds must be timezone-aware")
+        if self.start >= self.end:
+            raise ValueError(f"empty window: {self.start.isoformat()} >= {self.end.isoformat()}")
+
+    def extended_back(self, lookback: dt.timedelta | None) -> TimeWindow:
+        return self if not lookback else TimeWindow(self.start - lookback, self.end)
+
+    def __str__(self) -> str:
+        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+@dataclass(frozen=True)
+class ExtractRequest:
+    """What one run asks of a source for one object."""
+
+    tenant: str
+    source: str
+    object_name: str
+    config: ObjectConfig
+    window: TimeWindow | None = None
+    after: Any = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+    @property
+    def label(self) -> str:
+        """`tenant.source.object`, the name errors and logs use."""
+        return f"{self.tenant}.{self.source}.{self.object_name}"
+
+    @property
+    def newest_first(self) -> bool:
+        """Upserts keep the first row seen per key, so the newest version must come first."""
+        return self.config.write_mode is WriteMode.UPSERT
+
+
+class SourceConnector(dg.ConfigurableResource, ABC):
+    """Base of every source kind's resource.
+
+    `extract` must stream: memory stays bounded by `request.batch_size`, never by table size.
+    Failures are raised as `TransientSourceError` or `PermanentSourceError`.
+    """
+
+    @abstractmethod
+    def check_connection(self) -> None:
+        """Raise a classified `SourceError` when the source cannot be reached or read."""
+
+    @abstractmethod
+    def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        """Yield the object's rows for the request, in batches of at most `request.batch_size`."""
+
+    def secret_values(self) -> list[str]:
+        """Credentials to scrub from any message this connector raises."""
+        return []
+
+    def dataset_namespace(self) -> str:
+        """OpenLineage namespace of this source, without credentials (e.g. `postgres://host:5432`)."""
+        return type(self).__name__.lower()

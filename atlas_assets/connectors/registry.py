@@ -1,0 +1,15 @@
+"""Source kinds by name: the one place a new connector is registered."""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from atlas_assets.connectors.sql import SqlSourceConfig
+
+SOURCE_CONFIGS = (SqlSourceConfig,)
+
+SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]  # noqa: UP007
+
+SOURCE_KINDS: tuple[str, ...] = tuple(cls.model_fields["kind"].annotation.__args__[0] for cls in SOURCE_CONFIGS)
