@@ -1,0 +1,1 @@
+"""Apache Iceberg: catalog, streaming data-file writer, write modes and the IO manager."""
