@@ -22,6 +22,7 @@ class ObjectSpec:
     source: str
     name: str
     namespace: str
+    tenant_config: TenantConfig
     source_config: SourceConfigBase
     config: ObjectConfig
     partitions: PartitionsConfig | None
@@ -93,6 +94,7 @@ def _resolve_one(
         source=source_name,
         name=object_name,
         namespace=tenant.namespace or tenant_name,
+        tenant_config=tenant,
         source_config=source,
         config=obj,
         partitions=partitions,
