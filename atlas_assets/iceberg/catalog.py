@@ -7,6 +7,7 @@ from pathlib import Path
 from pyiceberg.catalog import Catalog, load_catalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError
 
+from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.runner import WarehouseConfig
 
 
@@ -19,19 +20,26 @@ def warehouse_uri(location: str) -> str:
     return path.as_uri()
 
 
+DEFAULT_SQL_CATALOG_URI = "sqlite:///.atlas/catalog.db"
+
+
 def catalog_properties(warehouse: WarehouseConfig) -> dict[str, str]:
-    """pyiceberg properties for the configured catalog (secrets resolved, never logged)."""
+    """pyiceberg properties for the configured catalog, without the URI (see `catalog_uri`)."""
     catalog = warehouse.catalog
-    properties = {"type": catalog.type, "warehouse": warehouse_uri(warehouse.location), **catalog.properties}
-    if catalog.uri is not None:
-        uri = catalog.uri.value
-        if uri.startswith("sqlite:///"):
-            Path(uri.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        properties["uri"] = uri
-    elif catalog.type == "sql":
-        properties["uri"] = "sqlite:///.atlas/catalog.db"
-        Path(".atlas").mkdir(exist_ok=True)
-    return properties
+    return {"type": catalog.type, "warehouse": warehouse_uri(warehouse.location), **catalog.properties}
+
+
+def catalog_uri(warehouse: WarehouseConfig) -> EnvRef | None:
+    """The catalog URI, kept as an `EnvRef` because it may carry a password.
+
+    An embedded SQLite catalog's directory is created here, so a fresh checkout just works.
+    """
+    uri = warehouse.catalog.uri
+    if uri is None and warehouse.catalog.type == "sql":
+        uri = EnvRef(DEFAULT_SQL_CATALOG_URI, None)
+    if uri is not None and uri.value.startswith("sqlite:///"):
+        Path(uri.value.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return uri
 
 
 def open_catalog(name: str, properties: dict[str, str]) -> Catalog:

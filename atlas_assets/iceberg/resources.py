@@ -15,11 +15,14 @@ class IcebergCatalogResource(dg.ConfigurableResource):
     """A pyiceberg catalog (SQL, REST or Glue) configured from runner.yaml's `warehouse`."""
 
     name: str = "atlas"
+    uri: str | None = None
     properties: dict[str, str]
 
     @cached_property
     def catalog(self) -> Catalog:
-        return open_catalog(self.name, self.properties)
+        # The URI is its own field so it can be a dg.EnvVar: it may hold a password.
+        properties = {**self.properties, **({"uri": self.uri} if self.uri else {})}
+        return open_catalog(self.name, properties)
 
     def load_table(self, namespace: str, table: str) -> Table | None:
         """The table, or None when it has never been written."""

@@ -1,0 +1,1 @@
+"""From resolved runner.yaml objects to Dagster definitions."""

@@ -1,0 +1,30 @@
+"""Assembling the code location's `Definitions` from runner.yaml."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from atlas_assets.config.loader import load_runner_config
+from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.config.runner import RunnerConfig
+from atlas_assets.factory.assets import build_ingestion_asset
+from atlas_assets.factory.resources import build_resources
+from atlas_assets.factory.schedules import build_schedules
+
+
+def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
+    """Every object's asset (with its checks), the schedules, and the resources they use."""
+    jobs, schedules = build_schedules(specs)
+    return dg.Definitions(
+        assets=[build_ingestion_asset(spec) for spec in specs],
+        jobs=jobs,
+        schedules=schedules,
+        resources=build_resources(config, specs),
+    )
+
+
+def definitions_from_file(path: str | os.PathLike[str] | None = None) -> dg.Definitions:
+    """Definitions for runner.yaml at `path` (default: $ATLAS_RUNNER_CONFIG, else ./runner.yaml)."""
+    return build_definitions(*load_runner_config(path))

@@ -1,0 +1,104 @@
+"""Streaming Arrow batches into a table's Parquet data files, rolling at a target size."""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+
+import pyarrow as pa
+from pyiceberg.io import FileIO
+from pyiceberg.io.fileformat import FileFormatFactory, FileFormatWriter
+from pyiceberg.io.pyarrow import schema_to_pyarrow
+from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+from pyiceberg.table.locations import load_location_provider
+from pyiceberg.table.metadata import TableMetadata
+from pyiceberg.typedef import Record
+
+
+class DataFileWriter:
+    """Writes conformed batches into Parquet files of one table and returns them as `DataFile`s.
+
+    Nothing here touches table metadata: files only become visible when a commit adds them,
+    so an interrupted run leaves unreferenced files behind, never a changed table.
+    """
+
+    def __init__(self, io: FileIO, metadata: TableMetadata, target_file_bytes: int):
+        self._io = io
+        self._metadata = metadata
+        self._schema = metadata.schema()
+        self.arrow_schema: pa.Schema = schema_to_pyarrow(self._schema, include_field_ids=True)
+        self._format = FileFormatFactory.get(FileFormat.PARQUET)
+        self._locations = load_location_provider(metadata.location, metadata.properties)
+        self._target = target_file_bytes
+        self._write_id = uuid.uuid4()
+        self._open: tuple[str, FileFormatWriter] | None = None
+        self._open_bytes = 0
+        self.files: list[DataFile] = []
+        self.paths: list[str] = []
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append a batch whose schema is exactly `arrow_schema`."""
+        if batch.num_rows == 0:
+            return
+        if self._open is None:
+            self._start_file()
+        assert self._open is not None
+        self._open[1].write(pa.Table.from_batches([batch], schema=self.arrow_schema))
+        self._open_bytes += batch.nbytes
+        if self._open_bytes >= self._target:
+            self._finish_file()
+
+    def close(self) -> list[DataFile]:
+        """Finish the open file; the `DataFile`s written so far, ready to commit."""
+        if self._open is not None:
+            self._finish_file()
+        return self.files
+
+    def abort(self) -> None:
+        """Best-effort removal of every file written, for a run that will not commit."""
+        if self._open is not None:
+            try:
+                self._open[1].close()
+            except Exception:  # the file is deleted next; its own error is irrelevant
+                pass
+            self._open = None
+        for path in self.paths:
+            try:
+                self._io.delete(path)
+            except Exception:  # orphans are harmless: nothing references them
+                pass
+
+    def __enter__(self) -> DataFileWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def _start_file(self) -> None:
+        name = f"{self._write_id}-{len(self.paths):05d}.{self._format.file_extension()}"
+        path = self._locations.new_data_location(data_file_name=name)
+        self.paths.append(path)
+        output = self._io.new_output(path)
+        self._open = (path, self._format.create_writer(output, self._schema, self._metadata.properties))
+        self._open_bytes = 0
+
+    def _finish_file(self) -> None:
+        assert self._open is not None
+        path, writer = self._open
+        self._open = None
+        statistics = writer.close()
+        self.files.append(
+            DataFile.from_args(
+                content=DataFileContent.DATA,
+                file_path=path,
+                file_format=FileFormat.PARQUET,
+                partition=Record(),
+                file_size_in_bytes=len(self._io.new_input(path)),
+                sort_order_id=None,
+                spec_id=self._metadata.default_spec_id,
+                equality_ids=None,
+                key_metadata=None,
+                **statistics.to_serialized_dict(),
+            )
+        )

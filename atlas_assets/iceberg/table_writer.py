@@ -1,0 +1,247 @@
+"""One run → one table: validate, stream to data files, commit atomically (retrying conflicts)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyiceberg.catalog import Catalog
+from pyiceberg.expressions import AlwaysTrue
+from pyiceberg.io.pyarrow import schema_to_pyarrow
+from pyiceberg.manifest import DataFile
+from pyiceberg.schema import Schema
+from pyiceberg.table import Table, Transaction
+
+from atlas_assets.config.objects import WriteMode
+from atlas_assets.iceberg.catalog import ensure_namespace
+from atlas_assets.iceberg.commit_retry import CommitConflict, with_commit_retries
+from atlas_assets.iceberg.conform import conform, normalize
+from atlas_assets.iceberg.data_files import DataFileWriter
+from atlas_assets.iceberg.high_water_mark import read_high_water_mark, stage_high_water_mark
+from atlas_assets.iceberg.quarantine import SLOT_COLUMN, QuarantineWriter, quarantine_slots
+from atlas_assets.iceberg.row_filters import partition_filter, window_filter
+from atlas_assets.iceberg.schema_evolution import SchemaChanges, apply_schema_changes, plan_schema_changes
+from atlas_assets.iceberg.upsert import stage_upsert
+from atlas_assets.iceberg.write_plan import WritePlan
+from atlas_assets.ingest.lineage_columns import PARTITION_FIELD
+from atlas_assets.ingest.validation import RowValidator, ValidationRules
+
+TABLE_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
+
+OpenBatches = Callable[[Any], Iterable[pa.RecordBatch]]
+"""Starts the extraction, given the high-water mark to read after (None outside append mode)."""
+
+
+@dataclass
+class WriteReport:
+    """What a run did to its table; the IO manager turns it into materialization metadata."""
+
+    table: str
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    rows_replaced: int = 0
+    files: list[DataFile] = field(default_factory=list)
+    snapshot_id: int | None = None
+    schema: Schema | None = None
+    schema_changes: list[str] = field(default_factory=list)
+    high_water_mark: Any = None
+    committed_table: Table | None = None
+
+    @property
+    def bytes_written(self) -> int:
+        return sum(f.file_size_in_bytes for f in self.files)
+
+
+@dataclass
+class _RunStats:
+    rows: int = 0
+    max_cursor: Any = None
+    keys: list[pa.Table] = field(default_factory=list)
+
+
+class TableWriter:
+    """Writes runs to Iceberg tables of one catalog."""
+
+    def __init__(self, catalog: Catalog, target_file_bytes: int, quarantine_suffix: str = "__quarantine"):
+        self.catalog = catalog
+        self.target_file_bytes = target_file_bytes
+        self.quarantine_suffix = quarantine_suffix
+
+    def write(self, plan: WritePlan, open_batches: OpenBatches) -> WriteReport:
+        """Run the extraction into the table; the table changes in exactly one commit, or not at all."""
+        table = self._load(plan.identifier)
+        after = read_high_water_mark(table) if plan.mode is WriteMode.APPEND else None
+        batches = (normalize(b) for b in open_batches(after))
+        first = next(batches, None)
+        report = WriteReport(table=plan.display_name, high_water_mark=after)
+        if first is None and table is None:
+            return report
+        incoming = self._incoming_schema(first, plan, table)
+        changes = plan_schema_changes(table.schema(), incoming, plan.label) if table else SchemaChanges()
+        tx = self._begin(plan, table, incoming, changes)
+        quarantine = QuarantineWriter(
+            self.catalog, plan, plan.table + self.quarantine_suffix, quarantine_slots(plan, after), self.target_file_bytes
+        )
+        writer = DataFileWriter(_io_of(tx), tx.table_metadata, self.target_file_bytes)
+        stats = _RunStats()
+        try:
+            stream = itertools.chain([first], batches) if first is not None else iter(())
+            self._stream(plan, stream, after, writer, quarantine, stats)
+            files = writer.close()
+            quarantine_files = quarantine.close()
+            self._commit_quarantine(quarantine, quarantine_files)
+            new_hwm = _later(after, stats.max_cursor)
+            committed, replaced = self._commit(plan, tx, writer.arrow_schema, incoming, files, stats, new_hwm)
+        except BaseException:
+            writer.abort()
+            quarantine.abort()
+            raise
+        report.rows_written = stats.rows
+        report.rows_quarantined = quarantine.rows
+        report.rows_replaced = replaced
+        report.files = files
+        report.committed_table = committed
+        report.snapshot_id = committed.metadata.current_snapshot_id
+        report.schema = committed.schema()
+        report.schema_changes = changes.describe() if table else ["created table"]
+        report.high_water_mark = new_hwm
+        return report
+
+    def _stream(
+        self,
+        plan: WritePlan,
+        batches: Iterator[pa.RecordBatch],
+        after: Any,
+        writer: DataFileWriter,
+        quarantine: QuarantineWriter,
+        stats: _RunStats,
+    ) -> None:
+        validator = RowValidator(
+            ValidationRules(
+                primary_key=plan.primary_key,
+                cursor=plan.cursor,
+                window=plan.extract_window,
+                after=after,
+                column_types=plan.column_types,
+                unique_key=plan.mode is WriteMode.UPSERT,
+            )
+        )
+        for batch in batches:
+            result = validator.validate(batch)
+            quarantine.add(result)
+            good = result.good
+            if not good.num_rows:
+                continue
+            writer.write(conform(plan.lineage.stamp(good), writer.arrow_schema, plan.label))
+            stats.rows += good.num_rows
+            if plan.mode is WriteMode.APPEND and plan.cursor:
+                stats.max_cursor = _later(stats.max_cursor, pc.max(good.column(plan.cursor)).as_py())
+            if plan.mode is WriteMode.UPSERT:
+                stats.keys.append(pa.Table.from_batches([good.select(list(plan.primary_key))]))
+
+    def _incoming_schema(self, first: pa.RecordBatch | None, plan: WritePlan, table: Table | None) -> pa.Schema:
+        if first is None:
+            assert table is not None
+            return table.schema().as_arrow()
+        fields = [pa.field(f.name, plan.column_types.get(f.name, f.type)) for f in first.schema]
+        return pa.schema(fields + plan.lineage.fields())
+
+    def _begin(self, plan: WritePlan, table: Table | None, incoming: pa.Schema, changes: SchemaChanges) -> Transaction:
+        if table is None:
+            ensure_namespace(self.catalog, plan.namespace)
+            return self.catalog.create_table_transaction(plan.identifier, schema=incoming, properties=TABLE_PROPERTIES)
+        tx = table.transaction()
+        apply_schema_changes(tx, changes)
+        return tx
+
+    def _commit(
+        self,
+        plan: WritePlan,
+        staged: Transaction,
+        written_schema: pa.Schema,
+        incoming: pa.Schema,
+        files: list[DataFile],
+        stats: _RunStats,
+        new_hwm: Any,
+    ) -> tuple[Table, int]:
+        pending = [staged]
+        replaced = 0
+
+        def attempt() -> Table:
+            nonlocal replaced
+            tx = pending.pop() if pending else self._rebegin(plan, incoming, written_schema)
+            replaced = self._stage_changes(plan, tx, files, stats)
+            if plan.mode is WriteMode.APPEND:
+                stage_high_water_mark(tx, new_hwm)
+            return tx.commit_transaction()
+
+        return with_commit_retries(attempt, plan.display_name), replaced
+
+    def _rebegin(self, plan: WritePlan, incoming: pa.Schema, written_schema: pa.Schema) -> Transaction:
+        """A fresh transaction after a lost race; the files already written must still fit it."""
+        table = self._load(plan.identifier)
+        if table is None:
+            raise CommitConflict(f"{plan.display_name}: the table disappeared during the run")
+        tx = table.transaction()
+        apply_schema_changes(tx, plan_schema_changes(table.schema(), incoming, plan.label))
+        if not schema_to_pyarrow(tx.table_metadata.schema()).equals(written_schema, check_metadata=True):
+            raise CommitConflict(f"{plan.display_name}: a concurrent writer changed the schema; retry the run")
+        return tx
+
+    def _stage_changes(self, plan: WritePlan, tx: Transaction, files: list[DataFile], stats: _RunStats) -> int:
+        properties = plan.snapshot_properties()
+        has_rows = tx.table_metadata.current_snapshot_id is not None
+        if plan.mode is WriteMode.UPSERT:
+            keys = pa.concat_tables(stats.keys) if stats.keys else pa.table({k: [] for k in plan.primary_key})
+            return stage_upsert(tx, tx._table, keys, files, properties, self.target_file_bytes)
+        if has_rows:
+            if plan.mode is WriteMode.PARTITION_OVERWRITE and plan.cursor and plan.extract_window:
+                tx.delete(window_filter(tx.table_metadata.schema(), plan.cursor, plan.extract_window), properties)
+            elif plan.mode is WriteMode.SNAPSHOT or (plan.partition_keys and not plan.cursor):
+                tx.delete(partition_filter(PARTITION_FIELD.name, plan.partition_keys), properties)
+            elif plan.mode is WriteMode.REPLACE:
+                tx.delete(AlwaysTrue(), properties)
+        if files:
+            with tx.update_snapshot(snapshot_properties=properties).fast_append() as append:
+                for data_file in files:
+                    append.append_data_file(data_file)
+        return 0
+
+    def _commit_quarantine(self, quarantine: QuarantineWriter, files: list[DataFile]) -> None:
+        """Replace the run's quarantine slots; committed first, so a crash before the data commit
+        leaves only rows that the re-run's own slots replace."""
+        if quarantine.table is None:
+            return
+
+        def attempt() -> Table:
+            table = self.catalog.load_table(quarantine.identifier)
+            tx = table.transaction()
+            if table.metadata.current_snapshot_id is not None:
+                tx.delete(partition_filter(SLOT_COLUMN, quarantine.slots))
+            if files:
+                with tx.update_snapshot().fast_append() as append:
+                    for data_file in files:
+                        append.append_data_file(data_file)
+            return tx.commit_transaction()
+
+        with_commit_retries(attempt, ".".join(quarantine.identifier))
+
+    def _load(self, identifier: tuple[str, str]) -> Table | None:
+        return self.catalog.load_table(identifier) if self.catalog.table_exists(identifier) else None
+
+
+def _io_of(tx: Transaction):  # noqa: ANN202
+    # A staged create has no Table yet; the transaction's own table carries the FileIO.
+    return tx._table.io
+
+
+def _later(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)

@@ -1,0 +1,63 @@
+"""Upsert as copy-on-write: rewrite the files holding changed keys, add the new rows, one snapshot."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, GreaterThanOrEqual, LessThanOrEqual
+from pyiceberg.io.pyarrow import ArrowScan
+from pyiceberg.manifest import DataFile
+from pyiceberg.table import Table, Transaction
+
+from atlas_assets.iceberg.data_files import DataFileWriter
+
+
+def stage_upsert(
+    tx: Transaction,
+    table: Table,
+    keys: pa.Table,
+    new_files: list[DataFile],
+    snapshot_properties: dict[str, str],
+    target_file_bytes: int,
+) -> int:
+    """Stage in `tx` the removal of every stored row whose key is in `keys`, plus `new_files`.
+
+    Only files whose key range can hold one of the keys are read. Returns rows replaced.
+    """
+    replaced = 0
+    metadata = tx.table_metadata
+    with tx.update_snapshot(snapshot_properties=snapshot_properties).overwrite() as overwrite:
+        if keys.num_rows and table.current_snapshot() is not None:
+            for task in table.scan(row_filter=_key_range(keys)).plan_files():
+                stored = ArrowScan(metadata, table.io, metadata.schema(), AlwaysTrue()).to_table([task])
+                matching_keys = keys.cast(stored.select(keys.column_names).schema)
+                kept = stored.join(matching_keys, keys=keys.column_names, join_type="left anti")
+                if kept.num_rows == stored.num_rows:
+                    continue
+                replaced += stored.num_rows - kept.num_rows
+                overwrite.delete_data_file(task.file)
+                if kept.num_rows:
+                    for data_file in _rewrite(tx, table, kept, target_file_bytes):
+                        overwrite.append_data_file(data_file)
+        for data_file in new_files:
+            overwrite.append_data_file(data_file)
+    return replaced
+
+
+def _key_range(keys: pa.Table) -> BooleanExpression:
+    """Prune by the first key column's min/max, which file statistics can answer."""
+    first = keys.column(0)
+    low, high = pc.min(first).as_py(), pc.max(first).as_py()
+    if low is None:
+        return AlwaysTrue()
+    name = keys.column_names[0]
+    if isinstance(low, int | float | str):
+        return And(GreaterThanOrEqual(name, low), LessThanOrEqual(name, high))
+    return AlwaysTrue()  # other key types: read every file, still correct
+
+
+def _rewrite(tx: Transaction, table: Table, rows: pa.Table, target_file_bytes: int) -> list[DataFile]:
+    writer = DataFileWriter(table.io, tx.table_metadata, target_file_bytes)
+    for batch in rows.cast(writer.arrow_schema).to_batches():
+        writer.write(batch)
+    return writer.close()

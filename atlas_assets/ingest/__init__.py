@@ -1,0 +1,1 @@
+"""The ingestion path between a connector and the Iceberg IO manager."""

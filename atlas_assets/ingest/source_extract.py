@@ -1,0 +1,65 @@
+"""What an ingestion asset returns: an extraction its IO manager starts, validates and writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+import pyarrow as pa
+
+from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.connectors.arrow import rebatch
+from atlas_assets.connectors.contract import ExtractRequest, SourceConnector, TimeWindow
+from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
+
+if TYPE_CHECKING:
+    from atlas_assets.iceberg.table_writer import WriteReport
+
+BatchTransform = Callable[[pa.RecordBatch], pa.RecordBatch]
+
+
+@dataclass
+class SourceExtract:
+    """A not-yet-started extraction of one object.
+
+    The IO manager starts it once it knows the window and, for appends, the committed
+    high-water mark, then fills in `report` so the asset's checks see what was written.
+    """
+
+    spec: ObjectSpec
+    connector: SourceConnector
+    transforms: tuple[BatchTransform, ...] = ()
+    report: WriteReport | None = field(default=None, repr=False)
+
+    def open(self, window: TimeWindow | None, after: Any) -> Iterator[pa.RecordBatch]:
+        """Stream the object's batches; permanent source errors become non-retryable failures."""
+        spec = self.spec
+        request = ExtractRequest(
+            tenant=spec.tenant,
+            source=spec.source,
+            object_name=spec.name,
+            config=spec.config,
+            window=window,
+            after=after,
+            batch_size=spec.batch_size,
+        )
+        try:
+            for batch in rebatch(self.connector.extract(request), spec.batch_size):
+                for transform in self.transforms:
+                    batch = transform(batch)
+                yield batch
+        except PermanentSourceError as exc:
+            raise permanent_failure(spec, str(exc)) from None
+        except TransientSourceError:
+            raise
+
+
+def permanent_failure(spec: ObjectSpec, message: str) -> dg.Failure:
+    """A failure Dagster will not retry, naming the object and where it is configured."""
+    return dg.Failure(
+        description=f"{spec.label}: {message}",
+        metadata={"atlas/object": spec.label, "atlas/config_path": spec.path},
+        allow_retries=False,
+    )
