@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
-from pyiceberg.expressions import AlwaysTrue
+from pyiceberg.expressions import AlwaysTrue, BooleanExpression
 from pyiceberg.io.pyarrow import schema_to_pyarrow
 from pyiceberg.manifest import DataFile
 from pyiceberg.schema import Schema
@@ -198,13 +199,12 @@ class TableWriter:
         if plan.mode is WriteMode.UPSERT:
             keys = pa.concat_tables(stats.keys) if stats.keys else pa.table({k: [] for k in plan.primary_key})
             return stage_upsert(tx, tx._table, keys, files, properties, self.target_file_bytes)
-        if has_rows:
-            if plan.mode is WriteMode.PARTITION_OVERWRITE and plan.cursor and plan.extract_window:
-                tx.delete(window_filter(tx.table_metadata.schema(), plan.cursor, plan.extract_window), properties)
-            elif plan.mode is WriteMode.SNAPSHOT or (plan.partition_keys and not plan.cursor):
-                tx.delete(partition_filter(PARTITION_FIELD.name, plan.partition_keys), properties)
-            elif plan.mode is WriteMode.REPLACE:
-                tx.delete(AlwaysTrue(), properties)
+        replaced_rows = _replaced_rows_filter(plan, tx) if has_rows else None
+        if replaced_rows is not None:
+            with warnings.catch_warnings():
+                # pyiceberg warns when nothing matched; for a first run of a window that is expected.
+                warnings.filterwarnings("ignore", message="Delete operation did not match any records")
+                tx.delete(replaced_rows, properties)
         if files:
             with tx.update_snapshot(snapshot_properties=properties).fast_append() as append:
                 for data_file in files:
@@ -221,7 +221,9 @@ class TableWriter:
             table = self.catalog.load_table(quarantine.identifier)
             tx = table.transaction()
             if table.metadata.current_snapshot_id is not None:
-                tx.delete(partition_filter(SLOT_COLUMN, quarantine.slots))
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Delete operation did not match any records")
+                    tx.delete(partition_filter(SLOT_COLUMN, quarantine.slots))
             if files:
                 with tx.update_snapshot().fast_append() as append:
                     for data_file in files:
@@ -232,6 +234,17 @@ class TableWriter:
 
     def _load(self, identifier: tuple[str, str]) -> Table | None:
         return self.catalog.load_table(identifier) if self.catalog.table_exists(identifier) else None
+
+
+def _replaced_rows_filter(plan: WritePlan, tx: Transaction) -> BooleanExpression | None:
+    """The stored rows a run replaces: its window, its partition keys, everything, or nothing."""
+    if plan.mode is WriteMode.PARTITION_OVERWRITE and plan.cursor and plan.extract_window:
+        return window_filter(tx.table_metadata.schema(), plan.cursor, plan.extract_window)
+    if plan.mode is WriteMode.SNAPSHOT or (plan.partition_keys and not plan.cursor):
+        return partition_filter(PARTITION_FIELD.name, plan.partition_keys)
+    if plan.mode is WriteMode.REPLACE:
+        return AlwaysTrue()
+    return None
 
 
 def _io_of(tx: Transaction):  # noqa: ANN202
