@@ -63,7 +63,7 @@ class Platform:
         return [entry.snapshot_id for entry in table.history()]
 
 
-def write_runner(root: Path, body: str) -> Path:
+def write_runner(root: Path, body: str, target_file_mb: int = 128) -> Path:
     """runner.yaml with the embedded warehouse under `root`; `body` is the `tenants:` section."""
     path = root / "runner.yaml"
     header = f"""
@@ -73,13 +73,15 @@ def write_runner(root: Path, body: str) -> Path:
     warehouse:
       catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
       location: "{root}/warehouse"
+      target_file_mb: {target_file_mb}
     """
     path.write_text(textwrap.dedent(header) + textwrap.dedent(body))
     return path
 
 
-def platform(root: Path, body: str) -> Platform:
-    config, specs = load_runner_config(write_runner(root, body))
+def platform(root: Path, body: str, target_file_mb: int = 128) -> Platform:
+    """Definitions and an ephemeral instance for a runner.yaml written under `root`."""
+    config, specs = load_runner_config(write_runner(root, body, target_file_mb))
     return Platform(root, build_definitions(config, specs), dg.DagsterInstance.ephemeral())
 
 

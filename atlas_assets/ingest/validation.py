@@ -44,6 +44,7 @@ class RowValidator:
         self._seen_keys: set[tuple[Any, ...]] = set()
 
     def validate(self, batch: pa.RecordBatch) -> ValidatedBatch:
+        original = batch  # quarantine keeps values as the source sent them, before coercion
         reasons = pa.nulls(batch.num_rows, pa.string())
         batch, reasons = self._coerce(batch, reasons)
         for key in self.rules.primary_key:
@@ -55,8 +56,9 @@ class RowValidator:
         bad = pc.is_valid(reasons)
         if not pc.any(bad).as_py():
             return ValidatedBatch(batch, [], [], [])
-        rejected = batch.filter(bad)
-        cursors = rejected.column(self.rules.cursor).to_pylist() if self.rules.cursor else [None] * rejected.num_rows
+        rejected = original.filter(bad)
+        cursor = self.rules.cursor
+        cursors = batch.filter(bad).column(cursor).to_pylist() if cursor else [None] * rejected.num_rows
         return ValidatedBatch(
             good=batch.filter(pc.invert(bad)),
             rejected_rows=[json.dumps(row, default=str, sort_keys=True) for row in rejected.to_pylist()],
