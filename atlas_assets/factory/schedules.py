@@ -7,6 +7,7 @@ assets produce a handful of jobs, not thousands.
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -70,10 +71,22 @@ def _schedule(job: dg.UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg
         tick_time = context.scheduled_execution_time
         if partitions_def is None:
             return dg.RunRequest(run_key=tick_time.isoformat() if tick_time else None)
-        partition_key = partitions_def.get_last_partition_key(current_time=tick_time)
+        partition_key = latest_complete_partition(partitions_def, tick_time or datetime.now(UTC))
         if partition_key is None:
             return dg.SkipReason("no complete partition yet")
         run_key = f"{partition_key}@{tick_time.isoformat()}" if tick_time else partition_key
         return dg.RunRequest(run_key=run_key, partition_key=partition_key)
 
     return _tick
+
+
+def latest_complete_partition(partitions_def: dg.TimeWindowPartitionsDefinition, moment: datetime) -> str | None:
+    """The last partition whose window has ended at `moment` (or the current one, with an end offset)."""
+    first = partitions_def.get_first_partition_window()
+    if first is None or moment < first.end:
+        return None
+    current = partitions_def.get_partition_key_for_timestamp(moment.timestamp())
+    if partitions_def.end_offset > 0:
+        return current
+    current_start = partitions_def.time_window_for_partition_key(current).start
+    return partitions_def.get_partition_key_for_timestamp(current_start.timestamp() - 1)
