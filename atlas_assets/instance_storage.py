@@ -28,16 +28,22 @@ class EnvSelectedStorage(DagsterStorage, ConfigurableClass):
     @classmethod
     def config_type(cls) -> dict[str, Field]:
         return {
-            "base_dir": Field(StringSource, is_required=False, description="SQLite directory; default .atlas/dagster"),
+            "base_dir": Field(
+                StringSource, is_required=False, description="SQLite directory; default .atlas/dagster"
+            ),
             "postgres_url_env": Field(str, default_value=PG_URL_ENV),
         }
 
     @classmethod
-    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: dict[str, Any]) -> DagsterStorage:  # type: ignore[override]
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData, config_value: dict[str, Any]
+    ) -> DagsterStorage:  # type: ignore[override]
         postgres_url = os.environ.get(config_value["postgres_url_env"])
         if postgres_url:
             from dagster_postgres import DagsterPostgresStorage
 
             return DagsterPostgresStorage(postgres_url=postgres_url, inst_data=inst_data)
         base_dir = config_value.get("base_dir") or os.path.join(".atlas", "dagster")
-        return DagsterSqliteStorage.from_local(base_dir=check.str_param(base_dir, "base_dir"), inst_data=inst_data)
+        return DagsterSqliteStorage.from_local(
+            base_dir=check.str_param(base_dir, "base_dir"), inst_data=inst_data
+        )

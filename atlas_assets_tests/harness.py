@@ -112,7 +112,11 @@ class Shop:
         """`per_day` orders on each of `days` days from 2026-01-01, evenly spread."""
         step = DAY / per_day
         rows = [
-            {"id": first_id + d * per_day + i, "amount_cents": 100 + i, "created_at": START + d * DAY + i * step}
+            {
+                "id": first_id + d * per_day + i,
+                "amount_cents": 100 + i,
+                "created_at": START + d * DAY + i * step,
+            }
             for d in range(days)
             for i in range(per_day)
         ]

@@ -14,7 +14,9 @@ DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 _HOW_TO_START = {
     PG_URL_VAR: "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`",
-    MYSQL_URL_VAR: "start it with `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`",
+    MYSQL_URL_VAR: (
+        "start it with `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`"
+    ),
 }
 
 

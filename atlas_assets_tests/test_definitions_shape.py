@@ -53,7 +53,11 @@ def _asset(defs: dg.Definitions, key: str) -> dg.AssetsDefinition:
 def test_every_object_becomes_one_asset_keyed_tenant_source_object(defs):
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {
-        "demo/shop/orders", "demo/shop/customers", "demo/shop/products", "acme/app_db/events", "acme/app_db/audit",
+        "demo/shop/orders",
+        "demo/shop/customers",
+        "demo/shop/products",
+        "acme/app_db/events",
+        "acme/app_db/audit",
     }
 
 
@@ -70,7 +74,8 @@ def test_descriptions_and_owners_come_from_runner_yaml(defs):
     assert spec.description == "Orders placed in the shop."
     assert spec.owners == ["team:data-platform"]
     generated = next(iter(_asset(defs, "demo/shop/customers").specs)).description
-    assert "demo.shop__customers" in generated and "upsert" in generated
+    assert "demo.shop__customers" in generated
+    assert "upsert" in generated
 
 
 def test_objects_with_the_same_partition_settings_share_one_partitions_definition(defs):
@@ -93,7 +98,12 @@ def test_time_partitioned_assets_backfill_a_range_in_a_single_run(defs):
 def test_retry_policies_are_inherited_and_overridden_per_source(defs):
     demo = _asset(defs, "demo/shop/orders").node_def.retry_policy
     acme = _asset(defs, "acme/app_db/events").node_def.retry_policy
-    assert (demo.max_retries, demo.delay, demo.backoff, demo.jitter) == (3, 30, dg.Backoff.EXPONENTIAL, dg.Jitter.PLUS_MINUS)
+    assert (demo.max_retries, demo.delay, demo.backoff, demo.jitter) == (
+        3,
+        30,
+        dg.Backoff.EXPONENTIAL,
+        dg.Jitter.PLUS_MINUS,
+    )
     assert (acme.max_retries, acme.delay, acme.backoff, acme.jitter) == (1, 5, dg.Backoff.LINEAR, None)
 
 
@@ -119,10 +129,7 @@ def test_schedules_share_one_job_per_cron_timezone_and_partitions(defs):
 
 
 def test_an_object_can_opt_out_of_its_inherited_schedule(defs):
-    job_selections = [
-        job.selection.resolve(defs.resolve_asset_graph())
-        for job in defs.jobs
-    ]
+    job_selections = [job.selection.resolve(defs.resolve_asset_graph()) for job in defs.jobs]
     scheduled = set().union(*job_selections)
     assert dg.AssetKey(["acme", "app_db", "audit"]) not in scheduled
     assert dg.AssetKey(["acme", "app_db", "events"]) in scheduled
@@ -131,7 +138,8 @@ def test_an_object_can_opt_out_of_its_inherited_schedule(defs):
 def test_a_schedule_tick_requests_the_latest_complete_partition(defs):
     schedule = next(s for s in defs.schedules if s.cron_schedule == "0 */6 * * *")
     context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC), repository_def=defs.get_repository_def()
+        scheduled_execution_time=dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC),
+        repository_def=defs.get_repository_def(),
     )
 
     [request] = schedule.evaluate_tick(context).run_requests

@@ -19,7 +19,10 @@ def _step_events(result: dg.ExecuteInProcessResult, event_type: dg.DagsterEventT
 
 def test_a_missing_source_table_fails_at_once_without_retries_naming_the_object(tmp_path):
     shop = Shop(tmp_path / "shop.db")
-    atlas = platform(tmp_path, shop_source(shop, "refunds: {cursor: created_at, retry: {max_retries: 3, delay_seconds: 0}}"))
+    atlas = platform(
+        tmp_path,
+        shop_source(shop, "refunds: {cursor: created_at, retry: {max_retries: 3, delay_seconds: 0}}"),
+    )
 
     result = atlas.materialize("demo/shop/refunds", partition="2026-01-01", raise_on_error=False)
 
@@ -33,7 +36,9 @@ def test_a_missing_source_table_fails_at_once_without_retries_naming_the_object(
 
 def test_a_missing_cursor_column_fails_at_once_listing_the_columns(tmp_path):
     shop = Shop(tmp_path / "shop.db")
-    atlas = platform(tmp_path, shop_source(shop, "orders: {cursor: placed_at, retry: {max_retries: 3, delay_seconds: 0}}"))
+    atlas = platform(
+        tmp_path, shop_source(shop, "orders: {cursor: placed_at, retry: {max_retries: 3, delay_seconds: 0}}")
+    )
 
     result = atlas.materialize("demo/shop/orders", partition="2026-01-01", raise_on_error=False)
 
@@ -74,7 +79,10 @@ defs = definitions_from_file({runner!r})
 job = defs.resolve_implicit_global_asset_job_def()
 job.execute_in_process(
     asset_selection=[dg.AssetKey(["demo", "shop", "orders"])],
-    tags={{"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-01-31"}},
+    tags={{
+        "dagster/asset_partition_range_start": "2026-01-01",
+        "dagster/asset_partition_range_end": "2026-01-31",
+    }},
     instance=dg.DagsterInstance.ephemeral(),
 )
 """
@@ -108,4 +116,8 @@ def test_a_run_killed_mid_write_leaves_the_table_as_it_was_and_a_rerun_succeeds(
 
 
 def _data_files(root) -> set:
-    return {p for p in (root / "warehouse").rglob("*.parquet") if "shop__orders" in str(p) and "quarantine" not in str(p)}
+    return {
+        p
+        for p in (root / "warehouse").rglob("*.parquet")
+        if "shop__orders" in str(p) and "quarantine" not in str(p)
+    }

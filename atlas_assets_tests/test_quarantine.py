@@ -11,9 +11,7 @@ ORDERS = "orders: {cursor: created_at, primary_key: [id]}"
 
 def _shop_with_a_null_key(tmp_path) -> Shop:
     shop = Shop(tmp_path / "shop.db")
-    shop.execute(
-        "CREATE TABLE loose_orders (id INTEGER, amount_cents INTEGER, created_at TIMESTAMP)"
-    )
+    shop.execute("CREATE TABLE loose_orders (id INTEGER, amount_cents INTEGER, created_at TIMESTAMP)")
     shop.execute(
         "INSERT INTO loose_orders VALUES (1, 10, '2026-01-02 01:00:00.000000'), "
         "(NULL, 20, '2026-01-02 02:00:00.000000'), (3, 30, '2026-01-02 03:00:00.000000')"

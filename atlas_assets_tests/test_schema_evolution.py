@@ -42,8 +42,15 @@ def test_a_new_source_column_is_added_and_old_rows_read_null(tmp_path, shop):
 def test_an_int_column_widened_to_bigint_is_promoted_to_long(tmp_path, shop):
     atlas = platform(tmp_path, shop_source(shop, EVENTS))
     atlas.materialize("demo/shop/events", partition="2026-01-01")
-    assert str(atlas.catalog.load_table(("demo", "shop__events")).schema().find_field("score").field_type) == "int"
-    _events(shop, "id INTEGER, score BIGINT, created_at TIMESTAMP", "(2, 9000000000, '2026-01-02 01:00:00.000000')")
+    assert (
+        str(atlas.catalog.load_table(("demo", "shop__events")).schema().find_field("score").field_type)
+        == "int"
+    )
+    _events(
+        shop,
+        "id INTEGER, score BIGINT, created_at TIMESTAMP",
+        "(2, 9000000000, '2026-01-02 01:00:00.000000')",
+    )
 
     atlas.materialize("demo/shop/events", partition="2026-01-02")
 

@@ -10,15 +10,22 @@ from atlas_assets_tests.harness import START, Shop, platform, shop_source
 
 
 def _customers(shop: Shop, count: int, updated: dt.datetime) -> None:
-    shop.insert(shop.customers, [{"id": i, "email": f"c{i}@shop.test", "updated_at": updated} for i in range(count)])
+    shop.insert(
+        shop.customers, [{"id": i, "email": f"c{i}@shop.test", "updated_at": updated} for i in range(count)]
+    )
 
 
 def test_upsert_merges_rows_updated_in_the_window_on_the_primary_key(tmp_path):
     shop = Shop(tmp_path / "shop.db")
     _customers(shop, 10, START + dt.timedelta(hours=1))
-    atlas = platform(tmp_path, shop_source(shop, "customers: {cursor: updated_at, primary_key: [id], write: upsert}"))
+    atlas = platform(
+        tmp_path, shop_source(shop, "customers: {cursor: updated_at, primary_key: [id], write: upsert}")
+    )
     atlas.materialize("demo/shop/customers", partition="2026-01-01")
-    shop.execute("UPDATE customers SET email = 'new' || id || '@shop.test', updated_at = '2026-01-02 08:00:00.000000' WHERE id < 3")
+    shop.execute(
+        "UPDATE customers SET email = 'new' || id || '@shop.test', "
+        "updated_at = '2026-01-02 08:00:00.000000' WHERE id < 3"
+    )
 
     result = atlas.materialize("demo/shop/customers", partition="2026-01-02")
 
@@ -26,13 +33,20 @@ def test_upsert_merges_rows_updated_in_the_window_on_the_primary_key(tmp_path):
     assert len(rows) == 10
     assert [rows[i] for i in range(3)] == ["new0@shop.test", "new1@shop.test", "new2@shop.test"]
     assert rows[3] == "c3@shop.test"
-    assert result.asset_materializations_for_node("demo__shop__customers")[0].metadata["atlas/rows_replaced"].value == 3
+    assert (
+        result.asset_materializations_for_node("demo__shop__customers")[0]
+        .metadata["atlas/rows_replaced"]
+        .value
+        == 3
+    )
 
 
 def test_rerunning_an_upsert_partition_does_not_duplicate_keys(tmp_path):
     shop = Shop(tmp_path / "shop.db")
     _customers(shop, 10, START + dt.timedelta(hours=1))
-    atlas = platform(tmp_path, shop_source(shop, "customers: {cursor: updated_at, primary_key: [id], write: upsert}"))
+    atlas = platform(
+        tmp_path, shop_source(shop, "customers: {cursor: updated_at, primary_key: [id], write: upsert}")
+    )
 
     for _ in range(3):
         atlas.materialize("demo/shop/customers", partition="2026-01-01")

@@ -34,11 +34,17 @@ def main() -> None:
     with _instance() as instance:
         partitioned = [s.asset_key for s in demo if s.partitions is not None]
         unpartitioned = [s.asset_key for s in demo if s.partitions is None]
-        range_tags = {"dagster/asset_partition_range_start": args.start, "dagster/asset_partition_range_end": args.end}
+        range_tags = {
+            "dagster/asset_partition_range_start": args.start,
+            "dagster/asset_partition_range_end": args.end,
+        }
         for selection, tags in ((partitioned, range_tags), (unpartitioned, {})):
             if selection:
                 result = job.execute_in_process(asset_selection=selection, tags=tags, instance=instance)
-                print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} for {len(selection)} assets")
+                print(
+                    f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
+                    f"for {len(selection)} assets"
+                )
     catalog = defs.resources["iceberg_catalog"].catalog
     print("\nIceberg tables (namespace demo):")
     for spec in demo:
@@ -46,7 +52,7 @@ def main() -> None:
         print(f"  {spec.namespace}.{spec.table_name:<20} {table.scan().count():>6} rows   {table.location()}")
     print(
         "\nRead one back:\n"
-        "  python -c \"from atlas_assets.factory.definitions import definitions_from_file as d; "
+        '  python -c "from atlas_assets.factory.definitions import definitions_from_file as d; '
         "c = d().resources['iceberg_catalog'].catalog; "
         "print(c.load_table('demo.shop__orders').scan(limit=5).to_pandas())\"\n"
         "Browse it in Dagster: DAGSTER_HOME=$PWD dagster dev"

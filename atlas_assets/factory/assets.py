@@ -1,6 +1,5 @@
 """The ingestion asset factory: one asset per tenant × source × object."""
 
-
 from collections.abc import Iterator
 from typing import Any
 

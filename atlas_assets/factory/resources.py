@@ -27,7 +27,9 @@ def build_resources(config: RunnerConfig, specs: list[ObjectSpec]) -> dict[str, 
     resources: dict[str, Any] = {
         CATALOG_KEY: catalog,
         IO_MANAGER_KEY: IcebergIOManager(
-            catalog=catalog, target_file_mb=warehouse.target_file_mb, quarantine_suffix=warehouse.quarantine_suffix
+            catalog=catalog,
+            target_file_mb=warehouse.target_file_mb,
+            quarantine_suffix=warehouse.quarantine_suffix,
         ),
     }
     for spec in specs:

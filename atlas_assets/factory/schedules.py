@@ -7,9 +7,9 @@ assets produce a handful of jobs, not thousands.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -29,12 +29,18 @@ class _ScheduleGroup:
         """Stable across reloads, so run history and schedule state stay attached."""
         kind = "unpartitioned"
         if isinstance(self.partitions_def, dg.TimeWindowPartitionsDefinition):
-            kind = self.partitions_def.schedule_type.value.lower() if self.partitions_def.schedule_type else "custom"
+            kind = (
+                self.partitions_def.schedule_type.value.lower()
+                if self.partitions_def.schedule_type
+                else "custom"
+            )
         identity = f"{self.cron}|{self.timezone}|{self.partitions_def!r}"
         return f"ingest_{kind}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
 
 
-def build_schedules(specs: list[ObjectSpec]) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
+def build_schedules(
+    specs: list[ObjectSpec],
+) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
     """Jobs and schedules for every object with a cron."""
     groups: dict[_ScheduleGroup, list[dg.AssetKey]] = defaultdict(list)
     for spec in specs:
@@ -42,7 +48,9 @@ def build_schedules(specs: list[ObjectSpec]) -> tuple[list[dg.UnresolvedAssetJob
         if schedule.cron is None:
             continue
         timezone = schedule.timezone or (spec.partitions.timezone if spec.partitions else "UTC")
-        groups[_ScheduleGroup(schedule.cron, timezone, schedule.running, partitions_def_for(spec))].append(spec.asset_key)
+        groups[_ScheduleGroup(schedule.cron, timezone, schedule.running, partitions_def_for(spec))].append(
+            spec.asset_key
+        )
     jobs, schedules = [], []
     for group, keys in groups.items():
         job = dg.define_asset_job(
@@ -64,7 +72,9 @@ def _schedule(job: dg.UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg
         cron_schedule=group.cron,
         execution_timezone=group.timezone,
         job=job,
-        default_status=dg.DefaultScheduleStatus.RUNNING if group.running else dg.DefaultScheduleStatus.STOPPED,
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if group.running
+        else dg.DefaultScheduleStatus.STOPPED,
         description=f"Materializes the latest complete partition of {job.name}'s objects on '{group.cron}'.",
     )
     def _tick(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
@@ -80,7 +90,9 @@ def _schedule(job: dg.UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg
     return _tick
 
 
-def latest_complete_partition(partitions_def: dg.TimeWindowPartitionsDefinition, moment: datetime) -> str | None:
+def latest_complete_partition(
+    partitions_def: dg.TimeWindowPartitionsDefinition, moment: datetime
+) -> str | None:
     """The last partition whose window has ended at `moment` (or the current one, with an end offset)."""
     first = partitions_def.get_first_partition_window()
     if first is None or moment < first.end:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from pyiceberg.catalog import Catalog, load_catalog
@@ -49,7 +50,5 @@ def open_catalog(name: str, properties: dict[str, str]) -> Catalog:
 
 def ensure_namespace(catalog: Catalog, namespace: str) -> None:
     """Create the tenant's namespace if it is missing; racing creators are fine."""
-    try:
+    with contextlib.suppress(NamespaceAlreadyExistsError):
         catalog.create_namespace_if_not_exists(namespace)
-    except NamespaceAlreadyExistsError:
-        pass

@@ -15,7 +15,7 @@ T = TypeVar("T")
 COMMIT_ATTEMPTS = 8
 
 
-class CommitConflict(RuntimeError):
+class CommitConflictError(RuntimeError):
     """Every commit attempt lost to a concurrent writer; the run may be retried as a whole."""
 
 
@@ -35,6 +35,7 @@ def with_commit_retries(attempt: Callable[[], T], what: str, attempts: int = COM
             if not _is_conflict(exc):
                 raise
             if number == attempts:
-                raise CommitConflict(f"{what}: gave up after {attempts} conflicting commits: {exc}") from exc
+                message = f"{what}: gave up after {attempts} conflicting commits: {exc}"
+                raise CommitConflictError(message) from exc
             time.sleep(min(5.0, 0.1 * 2**number) * random.uniform(0.5, 1.5))
     raise AssertionError("unreachable")

@@ -37,7 +37,8 @@ def conform(batch: pa.RecordBatch, target: pa.Schema, where: str) -> pa.RecordBa
                 column = pc.cast(column, field.type)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise ConformError(
-                    f"{where}: column {field.name!r} of type {column.type} cannot be written as {field.type}: {exc}"
+                    f"{where}: column {field.name!r} of type {column.type} "
+                    f"cannot be written as {field.type}: {exc}"
                 ) from None
         arrays.append(column)
     return pa.RecordBatch.from_arrays(arrays, schema=target)

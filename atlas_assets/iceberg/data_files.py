@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from types import TracebackType
 
@@ -57,21 +58,19 @@ class DataFileWriter:
     def abort(self) -> None:
         """Best-effort removal of every file written, for a run that will not commit."""
         if self._open is not None:
-            try:
+            with contextlib.suppress(Exception):  # the file is deleted next; its error is irrelevant
                 self._open[1].close()
-            except Exception:  # the file is deleted next; its own error is irrelevant
-                pass
             self._open = None
         for path in self.paths:
-            try:
+            with contextlib.suppress(Exception):  # orphans are harmless: nothing references them
                 self._io.delete(path)
-            except Exception:  # orphans are harmless: nothing references them
-                pass
 
     def __enter__(self) -> DataFileWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is not None:
             self.abort()
 

@@ -14,7 +14,7 @@ from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
-from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChange
+from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
 from atlas_assets.iceberg.table_writer import TableWriter, WriteReport
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import LineageValues
@@ -50,7 +50,9 @@ class IcebergIOManager(dg.ConfigurableIOManager):
             batches = obj.to_batches() if isinstance(obj, pa.Table) else obj
             report = self._write(plan, lambda _after: batches, None)
         else:
-            raise TypeError(f"{context.asset_key.to_user_string()}: cannot write {type(obj).__name__} to Iceberg")
+            raise TypeError(
+                f"{context.asset_key.to_user_string()}: cannot write {type(obj).__name__} to Iceberg"
+            )
         context.add_output_metadata(report_metadata(report, plan))
 
     def load_input(self, context: dg.InputContext) -> pa.Table:
@@ -71,7 +73,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         writer = TableWriter(self.catalog.catalog, self.target_file_mb * 1024 * 1024, self.quarantine_suffix)
         try:
             return writer.write(plan, open_batches)
-        except (IncompatibleSchemaChange, ConformError) as exc:
+        except (IncompatibleSchemaChangeError, ConformError) as exc:
             if extract is None:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             raise permanent_failure(extract.spec, str(exc)) from None
@@ -87,7 +89,9 @@ class IcebergIOManager(dg.ConfigurableIOManager):
             table=spec.table_name,
             label=spec.label,
             mode=mode,
-            lineage=_lineage(context, spec.tenant, spec.source, keys[0] if mode is WriteMode.SNAPSHOT else None),
+            lineage=_lineage(
+                context, spec.tenant, spec.source, keys[0] if mode is WriteMode.SNAPSHOT else None
+            ),
             cursor=spec.config.cursor,
             primary_key=tuple(spec.config.primary_key),
             window=window,
@@ -184,4 +188,3 @@ def _partition_of(context: dg.OutputContext) -> Any:
     if not isinstance(partitions_def, dg.TimeWindowPartitionsDefinition):
         return None
     return lambda moment: partitions_def.get_partition_key_for_timestamp(moment.timestamp())
-

@@ -42,14 +42,18 @@ def quarantine_slots(plan: WritePlan, after: Any) -> tuple[str, ...]:
 class QuarantineWriter:
     """Streams rejected rows into the object's quarantine table, created on first use."""
 
-    def __init__(self, catalog: Catalog, plan: WritePlan, table_name: str, slots: tuple[str, ...], target_bytes: int):
+    def __init__(
+        self, catalog: Catalog, plan: WritePlan, table_name: str, slots: tuple[str, ...], target_bytes: int
+    ):
         self._catalog = catalog
         self._plan = plan
         self.identifier = (plan.namespace, table_name)
         self.slots = slots
         self._target = target_bytes
         self._writer: DataFileWriter | None = None
-        self.table: Table | None = catalog.load_table(self.identifier) if catalog.table_exists(self.identifier) else None
+        self.table: Table | None = (
+            catalog.load_table(self.identifier) if catalog.table_exists(self.identifier) else None
+        )
         self.rows = 0
 
     def add(self, result: ValidatedBatch) -> None:
@@ -58,7 +62,9 @@ class QuarantineWriter:
             return
         if self._writer is None:
             if self.table is None:
-                self.table = self._catalog.create_table_if_not_exists(self.identifier, schema=QUARANTINE_SCHEMA)
+                self.table = self._catalog.create_table_if_not_exists(
+                    self.identifier, schema=QUARANTINE_SCHEMA
+                )
             self._writer = DataFileWriter(self.table.io, self.table.metadata, self._target)
         lineage = self._plan.lineage
         columns = {

@@ -11,7 +11,7 @@ from pyiceberg.table import Transaction
 from pyiceberg.types import DecimalType, DoubleType, FloatType, IcebergType, IntegerType, LongType
 
 
-class IncompatibleSchemaChange(ValueError):
+class IncompatibleSchemaChangeError(ValueError):
     """The source changed a column's type in a way Iceberg cannot evolve to."""
 
 
@@ -35,7 +35,7 @@ def to_iceberg_schema(arrow_schema: pa.Schema) -> Schema:
 
 
 def plan_schema_changes(table_schema: Schema, incoming: pa.Schema, where: str) -> SchemaChanges:
-    """Compare by column name; raise `IncompatibleSchemaChange` naming the column and both types."""
+    """Compare by column name; raise `IncompatibleSchemaChangeError` naming the column and both types."""
     added: list[tuple[str, IcebergType]] = []
     widened: list[tuple[str, IcebergType]] = []
     existing = {field.name: field for field in table_schema.fields}
@@ -48,7 +48,7 @@ def plan_schema_changes(table_schema: Schema, incoming: pa.Schema, where: str) -
         elif _fits(current.field_type, field.field_type):
             widened.append((field.name, field.field_type))
         else:
-            raise IncompatibleSchemaChange(
+            raise IncompatibleSchemaChangeError(
                 f"{where}: column {field.name!r} is {current.field_type} in the Iceberg table but "
                 f"{field.field_type} in the source; Iceberg can only widen int→long, float→double and "
                 "decimal precision. Cast it in a `query`, or rename the column so both can exist."

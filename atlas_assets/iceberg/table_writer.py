@@ -19,7 +19,7 @@ from pyiceberg.table import Table, Transaction
 
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.iceberg.catalog import ensure_namespace
-from atlas_assets.iceberg.commit_retry import CommitConflict, with_commit_retries
+from atlas_assets.iceberg.commit_retry import CommitConflictError, with_commit_retries
 from atlas_assets.iceberg.conform import conform, normalize
 from atlas_assets.iceberg.data_files import DataFileWriter
 from atlas_assets.iceberg.high_water_mark import read_high_water_mark, stage_high_water_mark
@@ -85,7 +85,11 @@ class TableWriter:
         changes = plan_schema_changes(table.schema(), incoming, plan.label) if table else SchemaChanges()
         tx = self._begin(plan, table, incoming, changes)
         quarantine = QuarantineWriter(
-            self.catalog, plan, plan.table + self.quarantine_suffix, quarantine_slots(plan, after), self.target_file_bytes
+            self.catalog,
+            plan,
+            plan.table + self.quarantine_suffix,
+            quarantine_slots(plan, after),
+            self.target_file_bytes,
         )
         writer = DataFileWriter(_io_of(tx), tx.table_metadata, self.target_file_bytes)
         stats = _RunStats()
@@ -144,17 +148,23 @@ class TableWriter:
             if plan.mode is WriteMode.UPSERT:
                 stats.keys.append(pa.Table.from_batches([good.select(list(plan.primary_key))]))
 
-    def _incoming_schema(self, first: pa.RecordBatch | None, plan: WritePlan, table: Table | None) -> pa.Schema:
+    def _incoming_schema(
+        self, first: pa.RecordBatch | None, plan: WritePlan, table: Table | None
+    ) -> pa.Schema:
         if first is None:
             assert table is not None
             return table.schema().as_arrow()
         fields = [pa.field(f.name, plan.column_types.get(f.name, f.type)) for f in first.schema]
         return pa.schema(fields + plan.lineage.fields())
 
-    def _begin(self, plan: WritePlan, table: Table | None, incoming: pa.Schema, changes: SchemaChanges) -> Transaction:
+    def _begin(
+        self, plan: WritePlan, table: Table | None, incoming: pa.Schema, changes: SchemaChanges
+    ) -> Transaction:
         if table is None:
             ensure_namespace(self.catalog, plan.namespace)
-            return self.catalog.create_table_transaction(plan.identifier, schema=incoming, properties=TABLE_PROPERTIES)
+            return self.catalog.create_table_transaction(
+                plan.identifier, schema=incoming, properties=TABLE_PROPERTIES
+            )
         tx = table.transaction()
         apply_schema_changes(tx, changes)
         return tx
@@ -186,14 +196,18 @@ class TableWriter:
         """A fresh transaction after a lost race; the files already written must still fit it."""
         table = self._load(plan.identifier)
         if table is None:
-            raise CommitConflict(f"{plan.display_name}: the table disappeared during the run")
+            raise CommitConflictError(f"{plan.display_name}: the table disappeared during the run")
         tx = table.transaction()
         apply_schema_changes(tx, plan_schema_changes(table.schema(), incoming, plan.label))
         if not schema_to_pyarrow(tx.table_metadata.schema()).equals(written_schema, check_metadata=True):
-            raise CommitConflict(f"{plan.display_name}: a concurrent writer changed the schema; retry the run")
+            raise CommitConflictError(
+                f"{plan.display_name}: a concurrent writer changed the schema; retry the run"
+            )
         return tx
 
-    def _stage_changes(self, plan: WritePlan, tx: Transaction, files: list[DataFile], stats: _RunStats) -> int:
+    def _stage_changes(
+        self, plan: WritePlan, tx: Transaction, files: list[DataFile], stats: _RunStats
+    ) -> int:
         properties = plan.snapshot_properties()
         has_rows = tx.table_metadata.current_snapshot_id is not None
         if plan.mode is WriteMode.UPSERT:
@@ -247,7 +261,7 @@ def _replaced_rows_filter(plan: WritePlan, tx: Transaction) -> BooleanExpression
     return None
 
 
-def _io_of(tx: Transaction):  # noqa: ANN202
+def _io_of(tx: Transaction):
     # A staged create has no Table yet; the transaction's own table carries the FileIO.
     return tx._table.io
 

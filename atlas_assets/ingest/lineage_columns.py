@@ -34,7 +34,9 @@ class LineageValues:
     def stamp(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """`batch` with the lineage columns appended (replacing any of the same name)."""
         values = [self.tenant, self.source, self.run_id, self.extracted_at, self.partition]
-        columns = {name: batch.column(name) for name in batch.schema.names if not name.startswith(LINEAGE_PREFIX)}
+        columns = {
+            name: batch.column(name) for name in batch.schema.names if not name.startswith(LINEAGE_PREFIX)
+        }
         for field, value in zip(self.fields(), values, strict=False):
             columns[field.name] = constant_array(value, field.type, batch.num_rows)
         return pa.RecordBatch.from_pydict(columns)
