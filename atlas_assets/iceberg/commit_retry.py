@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
-from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.exceptions import CommitFailedException, ValidationException
 
 T = TypeVar("T")
 
@@ -20,14 +20,19 @@ class CommitConflictError(RuntimeError):
 
 
 def _is_conflict(exc: BaseException) -> bool:
-    if isinstance(exc, CommitFailedException):
+    # ValidationException: pyiceberg found that a concurrent commit touched the rows we replace.
+    if isinstance(exc, CommitFailedException | ValidationException):
         return True
     # The SQLite catalog reports a concurrent writer as a locked database.
     return isinstance(exc, sa.exc.OperationalError) and "locked" in str(exc).lower()
 
 
 def with_commit_retries(attempt: Callable[[], T], what: str, attempts: int = COMMIT_ATTEMPTS) -> T:
-    """Run `attempt` (which must rebuild its transaction from a fresh table) until it commits."""
+    """Run `attempt` (which must rebuild its transaction from a fresh table) until it commits.
+
+    The whole change is re-planned on the table as it now is, so a rewritten window or key set
+    accounts for what the concurrent writer committed; the last commit wins, never both.
+    """
     for number in range(1, attempts + 1):
         try:
             return attempt()

@@ -31,7 +31,13 @@ from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import PARTITION_FIELD
 from atlas_assets.ingest.validation import RowValidator, ValidationRules
 
-TABLE_PROPERTIES = {"format-version": "2", "write.parquet.compression-codec": "zstd"}
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "write.parquet.compression-codec": "zstd",
+    # pyiceberg's own retry replays our delete against a newer snapshot and can reject it;
+    # `with_commit_retries` re-plans the whole change instead.
+    "commit.retry.num-retries": "0",
+}
 
 OpenBatches = Callable[[Any], Iterable[pa.RecordBatch]]
 """Starts the extraction, given the high-water mark to read after (None outside append mode)."""
