@@ -9,6 +9,7 @@ import pytest
 
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.factory.definitions import build_definitions
+from atlas_assets.factory.resources import build_source_resources
 
 RUNNER = """
 defaults:
@@ -147,7 +148,14 @@ def test_a_schedule_tick_requests_the_latest_complete_partition(defs):
     assert request.partition_key == "2026-03-01-05:00"
 
 
-def test_secrets_from_env_vars_reach_resources_as_env_var_references(defs):
-    resource = defs.resources["demo__shop"]
+def test_secrets_from_env_vars_reach_resources_as_env_var_references():
+    _config, specs = parse_runner_config(RUNNER, "runner.yaml", {"SHOP_URL": "sqlite:///shop.db"})
+    resource = build_source_resources(specs)["demo__shop"]
     assert isinstance(resource.url, dg.EnvVar)
     assert resource.url.env_var_name == "SHOP_URL"
+
+
+def test_each_source_connector_is_bound_to_its_own_assets_only(defs):
+    assert "demo__shop" in _asset(defs, "demo/shop/orders").resource_defs
+    assert "demo__shop" not in _asset(defs, "acme/app_db/events").resource_defs
+    assert "demo__shop" not in defs.resources

@@ -14,8 +14,11 @@ from typing import Any
 from atlas_assets.config.errors import ConfigProblem
 from atlas_assets.config.yaml_source import Path, YamlDocument
 
-_PATTERN = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-_BAD_REFERENCE = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})")
+# A default may hold `$` but not another `${`: nested references are not supported, and without
+# this `${A:-${B}}` would silently yield the literal text `${B}`.
+_DEFAULT = r"(?:[^}$]|\$(?!\{))*"
+_PATTERN = re.compile(rf"\$\{{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>{_DEFAULT}))?\}}")
+_BAD_REFERENCE = re.compile(rf"\$\{{(?![A-Za-z_][A-Za-z0-9_]*(?::-{_DEFAULT})?\}})")
 
 # Keys whose values are credentials wherever they appear.
 SECRET_KEYS = frozenset(
@@ -41,7 +44,9 @@ def interpolate(doc: YamlDocument, env: Mapping[str, str]) -> list[ConfigProblem
     return problems
 
 
-def _walk(value: Any, path: Path, doc: YamlDocument, env: Mapping[str, str], problems: list[ConfigProblem]) -> Any:
+def _walk(
+    value: Any, path: Path, doc: YamlDocument, env: Mapping[str, str], problems: list[ConfigProblem]
+) -> Any:
     if isinstance(value, dict):
         return {k: _walk(v, (*path, str(k)), doc, env, problems) for k, v in value.items()}
     if isinstance(value, list):
@@ -50,9 +55,20 @@ def _walk(value: Any, path: Path, doc: YamlDocument, env: Mapping[str, str], pro
         return value
     resolved = _substitute(value, path, doc, env, problems)
     if path and str(path[-1]) in SECRET_KEYS:
-        whole = _PATTERN.fullmatch(value)
-        return EnvRef(resolved, whole.group("name") if whole and whole.group("name") in env else None)
+        return EnvRef(resolved, _sole_variable(value, env))
     return resolved
+
+
+def _sole_variable(text: str, env: Mapping[str, str]) -> str | None:
+    """The variable whose value *is* `text`'s value, so `dg.EnvVar(name)` reads the same thing.
+
+    None when the text is a literal, has other text around the reference, or fell back to its default.
+    """
+    whole = _PATTERN.fullmatch(text)
+    if whole is None or whole.group("name") not in env:
+        return None
+    name, default = whole.group("name"), whole.group("default")
+    return name if default is None or env[name] else None
 
 
 def _substitute(
@@ -61,23 +77,35 @@ def _substitute(
     dotted = ".".join(str(p) for p in path)
     if _BAD_REFERENCE.search(text):
         problems.append(
-            ConfigProblem(dotted, "malformed reference: write ${NAME} or ${NAME:-default}", doc.line_of(path))
-        )
-        return text
-
-    def replace(match: re.Match[str]) -> str:
-        name, default = match.group("name"), match.group("default")
-        if name in env:
-            return env[name]
-        if default is not None:
-            return default
-        problems.append(
             ConfigProblem(
                 dotted,
-                f"environment variable {name} is not set and has no default (write ${{{name}:-default}})",
+                "malformed reference: write ${NAME} or ${NAME:-default}, where NAME is letters, digits and _"
+                " not starting with a digit (references do not nest)",
                 doc.line_of(path),
             )
         )
+        return text
+
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group("name"), match.group("default")
+        # As in the shell, `:-` also covers a variable that is set but empty.
+        if default is not None and not env.get(name):
+            return default
+        if name in env:
+            return env[name]
+        if name not in missing:  # `${A}/${A}` is one problem, not two
+            missing.append(name)
         return ""
 
-    return _PATTERN.sub(replace, text)
+    resolved = _PATTERN.sub(replace, text)
+    problems.extend(
+        ConfigProblem(
+            dotted,
+            f"environment variable {name} is not set and has no default (write ${{{name}:-default}})",
+            doc.line_of(path),
+        )
+        for name in missing
+    )
+    return resolved

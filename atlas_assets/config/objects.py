@@ -7,9 +7,12 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
+from atlas_assets.checks.quality_config import QualityConfig
+from atlas_assets.config.errors import FieldError
 from atlas_assets.config.interpolation import EnvRef
+from atlas_assets.config.pii_columns import STRING_OUTPUT_POLICIES, PiiColumns
 from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings
 
 
@@ -75,7 +78,26 @@ class ObjectConfig(InheritedSettings):
     column_types: dict[str, str] = Field(
         default_factory=dict, description="Declared column types, e.g. {amount: 'decimal(12,2)'}; rows that don't fit are quarantined."
     )
-    pii: list[str] = Field(default_factory=list, description="Columns known to hold personal data.")
+    pii: PiiColumns = Field(
+        default_factory=dict,
+        description="Columns holding personal data: a list, or column → hash | mask | redact | keep.",
+    )
+    quality: QualityConfig = Field(default_factory=QualityConfig, description="Data quality checks.")
+
+    @field_validator("pii")
+    @classmethod
+    def _pii_output_fits_declared_type(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # hash and mask write strings: a non-string declared type for the same column cannot hold them.
+        declared = info.data.get("column_types") or {}
+        for column, rule in value.items():
+            declared_type = declared.get(column)
+            writes_text = rule.policy in STRING_OUTPUT_POLICIES
+            if writes_text and declared_type and declared_type.strip().lower() != "string":
+                raise ValueError(
+                    f"column {column!r}: policy '{rule.policy}' writes text, but column_types declares "
+                    f"{declared_type!r}; drop one of the two"
+                )
+        return value
 
     @field_validator("primary_key", mode="before")
     @classmethod
@@ -85,12 +107,12 @@ class ObjectConfig(InheritedSettings):
     @model_validator(mode="after")
     def _consistent(self) -> ObjectConfig:
         if self.table is not None and self.query is not None:
-            raise ValueError("give either 'table' or 'query', not both")
+            raise FieldError("query", "give either 'table' or 'query', not both")
         mode = self.write_mode
         if mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.APPEND) and not self.cursor:
-            raise ValueError(f"write mode '{mode}' needs a 'cursor' column")
+            raise FieldError("cursor", f"write mode '{mode}' needs a 'cursor' column")
         if mode is WriteMode.UPSERT and not self.primary_key:
-            raise ValueError("write mode 'upsert' needs a 'primary_key'")
+            raise FieldError("primary_key", "write mode 'upsert' needs a 'primary_key'")
         return self
 
     @property

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from atlas_assets.config.objects import Secret
+from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
 from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings, StrictModel
 from atlas_assets.connectors.registry import SourceConfig
 
@@ -17,7 +18,9 @@ class CatalogConfig(StrictModel):
     name: str = "atlas"
     type: Literal["sql", "rest", "glue"] = "sql"
     uri: Secret | None = Field(default=None, description="Catalog database URL (sql) or endpoint (rest).")
-    properties: dict[str, str] = Field(default_factory=dict, description="Extra pyiceberg catalog properties.")
+    properties: dict[str, Secret] = Field(
+        default_factory=dict, description="Extra pyiceberg catalog properties (tokens and keys allowed)."
+    )
 
 
 class WarehouseConfig(StrictModel):
@@ -35,6 +38,19 @@ class TenantConfig(InheritedSettings):
     description: str | None = None
     namespace: str | None = Field(default=None, pattern=NAME_PATTERN, description="Iceberg namespace; the tenant name by default.")
     sources: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SourceConfig] = Field(min_length=1)
+    privacy: TenantPrivacyConfig = Field(
+        default_factory=TenantPrivacyConfig,
+        description="HMAC secret for `hash` masking and custom PII recognizers.",
+    )
+
+    @model_validator(mode="after")
+    def _hashing_needs_a_secret(self) -> TenantConfig:
+        if self.privacy.secret is None and (hashing := objects_hashing_without_secret(self.sources)):
+            raise ValueError(
+                f"privacy.secret is required: {', '.join(hashing)} use the 'hash' PII policy "
+                '(set privacy.secret to "${SOME_VAR}", at least 16 characters)'
+            )
+        return self
 
 
 class RunnerConfig(StrictModel):

@@ -74,11 +74,42 @@ class RetryConfig(StrictModel):
     jitter: Literal["full", "plus_minus"] | None = None
 
 
-class PiiConfig(StrictModel):
-    """How PII scans sample data and treat PII in columns not declared in `pii:`."""
+DEFAULT_PII_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN"
+)
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "BR", "IL")
 
-    sample_rows: int = Field(default=1000, ge=1)
+
+class PiiConfig(StrictModel):
+    """How PII scans sample data and treat PII in columns not declared in `pii:`, and where masking runs.
+
+    `on_undeclared`: `ignore` skips the scan, `warn` reports a WARN check, `fail` a blocking ERROR.
+    """
+
+    sample_rows: int = Field(default=1000, ge=1, description="Rows sampled (deterministically) per run.")
     on_undeclared: Literal["ignore", "warn", "fail"] = "warn"
+    entities: tuple[str, ...] = Field(
+        default=DEFAULT_PII_ENTITIES,
+        description="Presidio entity types to look for; tenant recognizers' entities are added.",
+    )
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="Lowest Presidio score counted.")
+    min_hit_rate: float = Field(
+        default=0.05,
+        gt=0.0,
+        le=1.0,
+        description="Share of sampled non-null values that must hold an entity for it to be reported.",
+    )
+    exclude_columns: tuple[str, ...] = Field(default=(), description="Columns never scanned.")
+    phone_regions: tuple[str, ...] = Field(
+        default=DEFAULT_PHONE_REGIONS,
+        min_length=1,
+        description="Regions of national-format phone numbers, likeliest first.",
+    )
+    masking: Literal["on_write", "silver"] = Field(
+        default="on_write",
+        description="Apply `pii:` policies as rows are written (bronze never holds clear values) "
+        "or in a derived `<object>_silver` asset.",
+    )
 
 
 class InheritedSettings(StrictModel):
@@ -106,11 +137,14 @@ _OWNER_RE = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 INHERITED_KEYS: tuple[str, ...] = tuple(InheritedSettings.model_fields)
 
 
+_INHERITED = frozenset(INHERITED_KEYS)
+
+
 def merge_settings(levels: list[InheritedSettings]) -> dict[str, Any]:
     """Merge explicitly-set fields of each level, farthest first; nested sections merge per field."""
     merged: dict[str, Any] = {}
     for level in levels:
-        for key in level.model_fields_set:
+        for key in level.model_fields_set & _INHERITED:
             value = getattr(level, key)
             if isinstance(value, BaseModel):
                 merged[key] = {**merged.get(key, {}), **value.model_dump(exclude_unset=True)}

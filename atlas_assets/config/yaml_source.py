@@ -16,7 +16,10 @@ Path = tuple[str | int, ...]
 
 @dataclass
 class YamlDocument:
-    """Plain Python data plus the 1-based line where each path starts."""
+    """Plain Python data plus the 1-based line where each path starts.
+
+    `data` is None when the file holds no document at all (empty, or only comments).
+    """
 
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
@@ -37,38 +40,79 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     try:
         node = loader.get_single_node()
         if node is None:
-            return YamlDocument(data={})
+            return YamlDocument(data=None)
         doc = YamlDocument(data=None)
-        doc.data = _to_python(loader, node, (), doc)
+        doc.data = _to_python(loader, node, (), doc, frozenset())
         return doc
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = ConfigProblem("", f"{file} is not valid YAML: {exc.problem}", line)
-        return YamlDocument(data={}, problems=[problem])
+        return YamlDocument(data={}, problems=[_syntax_problem(exc, text.splitlines())])
     finally:
         loader.dispose()
 
 
-def _to_python(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument) -> Any:
-    doc.lines[path] = node.start_mark.line + 1
+def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> ConfigProblem:
+    """The parser's own words, at the line where it failed, and where the construct it was in began.
+
+    An unclosed `[` is only noticed lines later, so the opening line is what the reader needs too.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    # The file is already named in the error's header.
+    message = f"invalid YAML: {exc.problem or 'cannot be parsed'}"
+    if exc.context and exc.context.startswith("while "):
+        message += f" {exc.context}"
+        context_line = exc.context_mark.line + 1 if exc.context_mark is not None else None
+        if context_line is not None and context_line != line:
+            message += f" that starts on line {context_line}"
+    elif exc.context:
+        message = f"invalid YAML: {exc.context}, {exc.problem or 'cannot be parsed'}"
+    if line is not None and "\t" in (lines[line - 1] if line <= len(lines) else ""):
+        message += " (YAML does not allow tabs for indentation; use spaces)"
+    return ConfigProblem("", message, line)
+
+
+def _to_python(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument, active: frozenset[int]) -> Any:
+    doc.lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in active:
+        # `a: &x [*x]` would otherwise recurse forever.
+        doc.problems.append(ConfigProblem(_dotted(path), "an alias may not refer to itself", doc.lines[path]))
+        return None
+    active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            child = (*path, str(key))
-            if key in result:
-                doc.problems.append(
-                    ConfigProblem(_dotted(child), "duplicate key; each key may appear once", key_node.start_mark.line + 1)
-                )
-            doc.lines[child] = key_node.start_mark.line + 1
-            result[key] = _to_python(loader, value_node, child, doc)
-            doc.lines[child] = key_node.start_mark.line + 1
-        return result
+        return _mapping(loader, node, path, doc, active)
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
+        return [_to_python(loader, item, (*path, i), doc, active) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
+
+
+def _mapping(
+    loader: Any, node: yaml.MappingNode, path: Path, doc: YamlDocument, active: frozenset[int]
+) -> dict[str, Any]:
+    # `<<: *base` entries are spliced in by flatten_mapping; the keys written here may override
+    # them (that is what merging is for), so only a second *written* key is a duplicate.
+    written = {id(key_node) for key_node, _value in node.value}
+    loader.flatten_mapping(node)
+    result: dict[str, Any] = {}
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            problem = ConfigProblem(_dotted(path), "a key must be a plain name, not a list or mapping", line)
+            doc.problems.append(problem)
+            continue
+        # Keys are names (tenants, sources, columns): keep the text as written, so `123:` or `no:`
+        # stay the names the user typed instead of becoming an int or YAML 1.1's False.
+        key = str(key_node.value)
+        child = (*path, key)
+        if id(key_node) in written:
+            if key in seen:
+                problem = ConfigProblem(_dotted(child), "duplicate key; each key may appear once", line)
+                doc.problems.append(problem)
+            seen.add(key)
+        # The key's line, not the value's: `orders:` followed by an indented block points at `orders:`.
+        doc.lines[child] = line
+        result[key] = _to_python(loader, value_node, child, doc, active)
+    return result
 
 
 def _dotted(path: Path) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from functools import reduce
 from itertools import islice
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def rows_to_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:
@@ -64,3 +68,122 @@ def iceberg_compatible_type(arrow_type: pa.DataType) -> pa.DataType:
 def iceberg_compatible_schema(schema: pa.Schema) -> pa.Schema:
     """`schema` with every field mapped by `iceberg_compatible_type`, all nullable."""
     return pa.schema([pa.field(f.name, iceberg_compatible_type(f.type), nullable=True) for f in schema])
+
+
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def lenient_cast(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """`values` cast to `target`, with null wherever a value does not convert, instead of an error.
+
+    Dates and timestamps follow one rule whatever the input: naive timestamps are taken as UTC,
+    aware ones are converted to UTC. Clean data costs one vectorised cast; only a batch holding
+    a bad value pays for the slower search.
+    """
+    if values.type == target:
+        return values
+    try:
+        return pc.cast(values, target)
+    except pa.ArrowInvalid:
+        pass
+    if pa.types.is_string(values.type) and (pa.types.is_timestamp(target) or pa.types.is_date(target)):
+        # Arrow's ISO parser insists on (or forbids) a zone offset; Python's takes both.
+        return pa.array([_parse_instant(v, target) for v in values.to_pylist()], type=target)
+    return _cast_bisecting(values, target)
+
+
+def cursor_mask(
+    cursor: pa.Array, *, start: Any = None, end: Any = None, after: Any = None
+) -> pa.BooleanArray:
+    """True for rows whose cursor is in [start, end) and greater than `after`, and for null cursors.
+
+    Rows with a null (or unparseable) cursor are kept so validation can set them aside: a
+    filter must never drop them silently. Numeric cursors compare as numbers; anything else
+    compares as UTC instants (dates as midnight UTC, naive timestamps as UTC, strings as ISO
+    8601). Raises `ValueError` when the cursor and a bound cannot be compared.
+    """
+    bounds = {"start": start, "end": end, "after": after}
+    given = {name: value for name, value in bounds.items() if value is not None}
+    if not given:
+        return pc.fill_null(pa.nulls(len(cursor), pa.bool_()), True)
+    if _compares_as_number(cursor.type, list(given.values())):
+        numeric = _is_numeric_type(cursor.type)
+        values = cursor if numeric else lenient_cast(cursor, _number_type(given.values()))
+        scalars = {name: _number(value) for name, value in given.items()}
+    else:
+        if _is_numeric_type(cursor.type):
+            raise ValueError(f"a {cursor.type} cursor cannot be compared with a date or time")
+        values = lenient_cast(cursor, UTC_TIMESTAMP)
+        scalars = {name: pa.scalar(utc_instant(value), type=UTC_TIMESTAMP) for name, value in given.items()}
+    conditions = []
+    if "start" in scalars:
+        conditions.append(pc.greater_equal(values, scalars["start"]))
+    if "end" in scalars:
+        conditions.append(pc.less(values, scalars["end"]))
+    if "after" in scalars:
+        conditions.append(pc.greater(values, scalars["after"]))
+    return pc.fill_null(reduce(pc.and_, conditions), True)
+
+
+def utc_instant(value: Any) -> dt.datetime:
+    """A date, datetime or ISO 8601 string as an aware UTC datetime (naive means UTC)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.strip())
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    raise ValueError(f"{value!r} is not a date or time")
+
+
+def _parse_instant(text: str | None, target: pa.DataType) -> dt.date | dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        if pa.types.is_date(target):
+            return dt.date.fromisoformat(text.strip())
+        instant = utc_instant(text)
+    except ValueError:
+        return None
+    return instant if target.tz is not None else instant.replace(tzinfo=None)
+
+
+def _cast_bisecting(values: pa.Array, target: pa.DataType) -> pa.Array:
+    """Cast halves recursively so only the values that fail become null: about bad·log(n) casts."""
+    try:
+        return pc.cast(values, target)
+    except pa.ArrowInvalid:
+        if len(values) <= 1:
+            return pa.nulls(len(values), target)
+    middle = len(values) // 2
+    return pa.concat_arrays(
+        [_cast_bisecting(values.slice(0, middle), target), _cast_bisecting(values.slice(middle), target)]
+    )
+
+
+def _is_numeric_type(arrow_type: pa.DataType) -> bool:
+    types = pa.types
+    return types.is_integer(arrow_type) or types.is_floating(arrow_type) or types.is_decimal(arrow_type)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _compares_as_number(cursor_type: pa.DataType, bounds: list[Any]) -> bool:
+    if _is_numeric_type(cursor_type):
+        return True
+    return pa.types.is_string(cursor_type) and all(_is_number(b) for b in bounds)
+
+
+def _number_type(bounds: Iterable[Any]) -> pa.DataType:
+    return pa.int64() if all(isinstance(b, int) for b in bounds) else pa.float64()
+
+
+def _number(value: Any) -> Any:
+    if _is_number(value):
+        return float(value) if isinstance(value, Decimal) else value
+    if isinstance(value, str):
+        return float(value.strip())
+    raise ValueError(f"{value!r} is not a number, so it cannot bound a numeric cursor")

@@ -6,9 +6,12 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
+from atlas_assets.connectors.csv import CsvSourceConfig
+from atlas_assets.connectors.mysql import MysqlSourceConfig
+from atlas_assets.connectors.postgres import PostgresSourceConfig
 from atlas_assets.connectors.sql import SqlSourceConfig
 
-SOURCE_CONFIGS = (SqlSourceConfig,)
+SOURCE_CONFIGS = (SqlSourceConfig, PostgresSourceConfig, MysqlSourceConfig, CsvSourceConfig)
 
 SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]  # noqa: UP007
 

@@ -1,4 +1,9 @@
-"""Generic SQL source: any SQLAlchemy URL, streamed through a server-side cursor into Arrow."""
+"""Generic SQL source: any SQLAlchemy URL, streamed through a server-side cursor into Arrow.
+
+`SqlResource` also holds what every database kind shares: the pooled engine and its disposal,
+`check_connection`, error classification and secret scrubbing. `postgres.py` and `mysql.py`
+subclass it (through `sql_server.py`) and replace only how rows are streamed.
+"""
 
 from __future__ import annotations
 
@@ -40,28 +45,40 @@ class SqlResource(SourceConnector):
     _engine: sa.Engine | None = PrivateAttr(default=None)
 
     def engine(self) -> sa.Engine:
+        """The resource's pooled engine, created on first use and disposed in teardown."""
         if self._engine is None:
             try:
                 self._engine = self.create_engine()
-            except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-                raise PermanentSourceError(f"invalid database URL: {self._scrub(str(exc))}") from None
+            except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
+                raise PermanentSourceError(f"invalid database settings: {self._scrub(str(exc))}") from None
         return self._engine
+
+    def connection_url(self) -> sa.URL:
+        """The SQLAlchemy URL to connect with (credentials included; never log it)."""
+        return sa.engine.make_url(self.url)
 
     def create_engine(self) -> sa.Engine:
         """Dialect resources override this to add driver options (timeouts, SSL)."""
-        return sa.create_engine(self.url, pool_pre_ping=True)
+        return sa.create_engine(self.connection_url(), pool_pre_ping=True)
 
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+    def dispose(self) -> None:
+        """Close every pooled connection (teardown, or when a test is done with the resource)."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
 
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.dispose()
+
     def secret_values(self) -> list[str]:
-        password = sa.engine.make_url(self.url).password
+        try:
+            password = self.connection_url().password
+        except (sa.exc.ArgumentError, ValueError):
+            return [self.url]  # unparseable, so hide it whole
         return [str(password)] if password else []
 
     def dataset_namespace(self) -> str:
-        url = sa.engine.make_url(self.url)
+        url = self.connection_url()
         return url.set(password=None, username=None, query={}).render_as_string(hide_password=True)
 
     def check_connection(self) -> None:
@@ -70,13 +87,17 @@ class SqlResource(SourceConnector):
 
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         with self._classified(request.label):
-            plan = self.plan(request)
-            with self.engine().connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=request.batch_size).execute(
-                    plan.statement
-                )
-                for rows in result.partitions(request.batch_size):
-                    yield rows_to_batch(rows, plan.schema)
+            yield from self.stream(request)
+
+    def stream(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        """Batches for `request`; errors are classified by `extract`. Dialects override this."""
+        plan = self.plan(request)
+        with self.engine().connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=request.batch_size).execute(
+                plan.statement
+            )
+            for rows in result.partitions(request.batch_size):
+                yield rows_to_batch(rows, plan.schema)
 
     def plan(self, request: ExtractRequest) -> SelectPlan:
         """The quoted, parameterised SELECT for a request, and the Arrow schema of its rows."""
@@ -84,17 +105,26 @@ class SqlResource(SourceConnector):
 
     @contextmanager
     def _classified(self, label: str) -> Iterator[None]:
+        """Re-raise any failure as a scrubbed Transient/PermanentSourceError prefixed with `label`."""
         try:
             yield
         except SourceError as exc:
-            exc.args = (self._scrub(str(exc)),)
+            message = self._scrub(str(exc))
+            exc.args = (message if message.startswith(label) else f"{label}: {message}",)
             raise
-        except sa.exc.SQLAlchemyError as exc:
+        except (sa.exc.SQLAlchemyError, *self._driver_errors()) as exc:
             error = classify_sql_error(exc)
             message = f"{label}: {self._scrub(str(error))}"
             raise (
-                TransientSourceError(message) if isinstance(error, TransientSourceError) else PermanentSourceError(message)
+                TransientSourceError(message)
+                if isinstance(error, TransientSourceError)
+                else PermanentSourceError(message)
             ) from None
+
+    def _driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The DB-API driver's base error, for failures raised by direct cursor use."""
+        dbapi = self._engine.dialect.loaded_dbapi if self._engine is not None else None
+        return (dbapi.Error,) if dbapi is not None else ()
 
     def _scrub(self, text: str) -> str:
         return redact(text, self.secret_values())

@@ -1,70 +1,139 @@
-"""Building the SELECT for an extract request: reflected, quoted, parameterised, ordered."""
+"""Building the SELECT for an extract request: reflected, quoted, parameterised, ordered.
+
+Every identifier comes from reflection and is quoted by the dialect; values are bound
+parameters. Config text is never pasted into SQL, except a named `query`, which is the user's
+own SQL by definition.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
 
 from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.errors import PermanentSourceError
+from atlas_assets.connectors.sql_codecs import ColumnCodec
 from atlas_assets.connectors.sql_types import arrow_type_for
+
+QUERY_ALIAS = "atlas_query"
+UNRECOGNISED = "atlas_unrecognised_types"
+_UNRECOGNISED_TYPE = re.compile(r"Did not recognize type '(?P<type>[^']+)' of column '(?P<column>[^']+)'")
+
+DescribeQuery = Callable[[sa.Connection, str], list[sa.Column[Any]]]
+"""Reflects a named query's result columns (names and database types) on a live connection."""
+
+CodecFor = Callable[[sa.types.TypeEngine[Any]], ColumnCodec | None]
 
 
 @dataclass(frozen=True)
 class SelectPlan:
-    """A ready statement and the Arrow schema its rows convert to."""
+    """A ready statement, the Arrow schema its rows convert to and, for text paths, each column's codec."""
 
-    statement: sa.Select
+    statement: sa.Select[Any]
     schema: pa.Schema
+    codecs: tuple[ColumnCodec, ...] = field(default=())
 
 
 def plan_select(
     engine: sa.Engine,
     request: ExtractRequest,
     default_schema: str | None,
-    type_mapper=arrow_type_for,
+    type_mapper: Callable[[sa.types.TypeEngine[Any], str], pa.DataType] = arrow_type_for,
 ) -> SelectPlan:
-    """Reflect the object's table or query and build its filtered, ordered SELECT.
-
-    Every identifier comes from reflection or is quoted by the dialect; values are bound
-    parameters. Config text is never pasted into SQL, except a named `query`, which is the
-    user's own SQL by definition.
-    """
-    source = _reflect(engine, request, default_schema)
+    """Reflect the object's table or query and build its filtered, ordered SELECT of native values."""
+    source = _reflect(engine, request, default_schema, describe_untyped_query)
     columns = _select_columns(source, request)
-    schema = pa.schema([pa.field(c.name, type_mapper(c.type, f"{request.label}.{c.name}")) for c in columns])
-    statement = sa.select(*columns)
-    cursor_name = request.config.cursor
-    if cursor_name is not None:
-        cursor = _column(source, cursor_name, request, "cursor")
-        statement = statement.where(*_cursor_filters(cursor, request))
-        statement = statement.order_by(cursor.desc() if request.newest_first else cursor.asc())
-    return SelectPlan(statement=statement, schema=schema)
+    schema = pa.schema([pa.field(c.name, type_mapper(c.type, _where(request, c))) for c in columns])
+    return SelectPlan(statement=_filtered(sa.select(*columns), source, request), schema=schema)
 
 
-def _reflect(engine: sa.Engine, request: ExtractRequest, default_schema: str | None) -> sa.FromClause:
+def plan_text_select(
+    engine: sa.Engine,
+    request: ExtractRequest,
+    default_schema: str | None,
+    codec_for: CodecFor,
+    describe_query: DescribeQuery,
+    *,
+    cast_to_text: bool = False,
+) -> SelectPlan:
+    """As `plan_select`, for paths that read each column as text and decode it column-wise.
+
+    Each column is selected through its codec's `select_as` (and cast to text when the driver
+    should hand back strings); an unmapped type fails here, before any row is read, naming the
+    object, column and type.
+    """
+    source = _reflect(engine, request, default_schema, describe_query)
+    columns = _select_columns(source, request)
+    codecs = [
+        _codec(codec_for, c, request, getattr(source, "info", {}).get(UNRECOGNISED, {})) for c in columns
+    ]
+    selected = []
+    for column, codec in zip(columns, codecs, strict=True):
+        expression = codec.select_as(column) if codec.select_as else column
+        if cast_to_text and not isinstance(expression.type, sa.String):
+            # Strings stay as they are: a cast would trim char(n) padding.
+            expression = sa.cast(expression, sa.Text)
+        selected.append(expression.label(column.name) if expression is not column else column)
+    schema = pa.schema([pa.field(c.name, codec.arrow_type) for c, codec in zip(columns, codecs, strict=True)])
+    statement = _filtered(sa.select(*selected), source, request)
+    return SelectPlan(statement=statement, schema=schema, codecs=tuple(codecs))
+
+
+def compile_for_driver(engine: sa.Engine, statement: sa.Select[Any]) -> tuple[str, dict[str, Any]]:
+    """SQL text in the driver's paramstyle and its bound values, for direct DB-API cursor use."""
+    compiled = statement.compile(dialect=engine.dialect)
+    return compiled.string, dict(compiled.params)
+
+
+def describe_untyped_query(conn: sa.Connection, query: str) -> list[sa.Column[Any]]:
+    """Column names of a query's result, without types (the generic fallback)."""
+    probe = sa.text(query).subquery(QUERY_ALIAS)
+    names = list(conn.execute(sa.select(probe).limit(0)).keys())
+    return [sa.Column(name, sa.types.NullType()) for name in names]
+
+
+def query_text(request: ExtractRequest) -> str:
+    """The object's named query without a trailing semicolon (it is embedded as a subquery)."""
+    return (request.config.query or "").strip().rstrip(";").strip()
+
+
+def _reflect(
+    engine: sa.Engine, request: ExtractRequest, default_schema: str | None, describe_query: DescribeQuery
+) -> sa.FromClause:
     config = request.config
     if config.query is not None:
-        probe = sa.text(config.query).subquery("atlas_query")
+        query = query_text(request)
         with engine.connect() as conn:
-            result = conn.execute(sa.select(probe).limit(0))
-            names = list(result.keys())
-        typed = sa.text(config.query).columns(*[sa.column(n) for n in names])
-        return typed.subquery("atlas_query")
+            columns = describe_query(conn, query)
+        return sa.text(query).columns(*columns).subquery(QUERY_ALIAS)
     name = config.table or request.object_name
     schema, _, table_name = name.rpartition(".")
     try:
-        return sa.Table(table_name, sa.MetaData(), schema=schema or default_schema, autoload_with=engine)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", sa.exc.SAWarning)
+            table = sa.Table(table_name, sa.MetaData(), schema=schema or default_schema, autoload_with=engine)
     except sa.exc.NoSuchTableError:
         raise PermanentSourceError(
             f"{request.label}: table {name!r} does not exist in the source (check `table:` or the schema)"
         ) from None
+    table.info[UNRECOGNISED] = _unrecognised_types(caught)
+    return table
 
 
-def _select_columns(source: sa.FromClause, request: ExtractRequest) -> list[sa.ColumnElement]:
+def _unrecognised_types(caught: list[warnings.WarningMessage]) -> dict[str, str]:
+    """Database type names SQLAlchemy could not reflect (it types those columns NULL), by column."""
+    found = (_UNRECOGNISED_TYPE.search(str(w.message)) for w in caught)
+    return {m.group("column"): m.group("type") for m in found if m}
+
+
+def _select_columns(source: sa.FromClause, request: ExtractRequest) -> list[sa.ColumnElement[Any]]:
     wanted = request.config.columns
     if not wanted:
         return list(source.columns)
@@ -75,7 +144,7 @@ def _select_columns(source: sa.FromClause, request: ExtractRequest) -> list[sa.C
     return [_column(source, n, request, "column") for n in names]
 
 
-def _column(source: sa.FromClause, name: str, request: ExtractRequest, role: str) -> sa.ColumnElement:
+def _column(source: sa.FromClause, name: str, request: ExtractRequest, role: str) -> sa.ColumnElement[Any]:
     if name not in source.columns:
         available = ", ".join(sorted(source.columns.keys()))
         raise PermanentSourceError(
@@ -84,7 +153,35 @@ def _column(source: sa.FromClause, name: str, request: ExtractRequest, role: str
     return source.columns[name]
 
 
-def _cursor_filters(cursor: sa.ColumnElement, request: ExtractRequest) -> list[sa.ColumnElement[bool]]:
+def _codec(
+    codec_for: CodecFor, column: sa.ColumnElement[Any], request: ExtractRequest, unrecognised: dict[str, str]
+) -> ColumnCodec:
+    codec = codec_for(column.type)
+    if codec is None:
+        type_name = unrecognised.get(column.name) or str(column.type)
+        raise PermanentSourceError(
+            f"{request.label}: column {_where(request, column)} has type {type_name}, which has no Arrow "
+            "mapping; select it cast to text in a `query`, or leave it out with `columns`"
+        )
+    return codec
+
+
+def _where(request: ExtractRequest, column: sa.ColumnElement[Any]) -> str:
+    """`table.column` (or `query.column`) for messages."""
+    table = request.config.table or ("query" if request.config.query is not None else request.object_name)
+    return f"{table}.{column.name}"
+
+
+def _filtered(statement: sa.Select[Any], source: sa.FromClause, request: ExtractRequest) -> sa.Select[Any]:
+    cursor_name = request.config.cursor
+    if cursor_name is None:
+        return statement
+    cursor = _column(source, cursor_name, request, "cursor")
+    statement = statement.where(*_cursor_filters(cursor, request))
+    return statement.order_by(cursor.desc() if request.newest_first else cursor.asc())
+
+
+def _cursor_filters(cursor: sa.ColumnElement[Any], request: ExtractRequest) -> list[sa.ColumnElement[bool]]:
     filters: list[sa.ColumnElement[bool]] = []
     if request.window is not None:
         start, end = (_bound(cursor, b) for b in (request.window.start, request.window.end))
@@ -94,7 +191,7 @@ def _cursor_filters(cursor: sa.ColumnElement, request: ExtractRequest) -> list[s
     return filters
 
 
-def _bound(cursor: sa.ColumnElement, value: dt.datetime) -> object:
+def _bound(cursor: sa.ColumnElement[Any], value: dt.datetime) -> object:
     """Window bounds are UTC-aware; naive timestamp columns are taken to hold UTC."""
     column_type = cursor.type
     if isinstance(column_type, sa.DateTime) and not column_type.timezone:

@@ -37,7 +37,7 @@ def arrow_type_for(column_type: sa.types.TypeEngine, where: str) -> pa.DataType:
         return pa.string()
     if isinstance(t, sa.JSON):
         return pa.string()
-    if isinstance(t, sa.LargeBinary | sa._Binary):
+    if isinstance(t, sa.LargeBinary | sa.types._Binary):
         return pa.binary()
     if isinstance(t, sa.String | sa.Enum):
         return pa.string()

@@ -7,6 +7,7 @@ import dagster as dg
 
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.connectors.contract import SourceConnector
 from atlas_assets.factory.checks import evaluate_ingestion_checks, ingestion_check_specs
 from atlas_assets.factory.partitions import partitions_def_for
 from atlas_assets.factory.retries import retry_policy_for
@@ -16,7 +17,7 @@ from atlas_assets.ingest.source_extract import SourceExtract
 IO_MANAGER_KEY = "iceberg_io_manager"
 
 
-def build_ingestion_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
+def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.AssetsDefinition:
     """Build the asset that extracts one object and writes it to its Iceberg table.
 
     The op yields a `SourceExtract`; the Iceberg IO manager streams it into one atomic
@@ -36,7 +37,7 @@ def build_ingestion_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
         partitions_def=partitions_def,
         backfill_policy=_backfill_policy(spec) if partitions_def else None,
         retry_policy=retry_policy_for(spec.retry),
-        required_resource_keys={spec.resource_key},
+        resource_defs={spec.resource_key: connector},
         io_manager_key=IO_MANAGER_KEY,
         check_specs=ingestion_check_specs(spec),
     )

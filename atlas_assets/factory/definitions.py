@@ -11,22 +11,23 @@ from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.factory.assets import build_ingestion_asset
-from atlas_assets.factory.resources import build_resources
+from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
     """Every object's asset (with its checks), the schedules, and the resources they use."""
     jobs, schedules = build_schedules(specs)
+    connectors = build_source_resources(specs)
     with warnings.catch_warnings():
         # single-run backfill policies are marked beta; one warning per asset would flood the log
         warnings.simplefilter("ignore", dg.BetaWarning)
-        assets = [build_ingestion_asset(spec) for spec in specs]
+        assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
     return dg.Definitions(
         assets=assets,
         jobs=jobs,
         schedules=schedules,
-        resources=build_resources(config, specs),
+        resources=build_shared_resources(config),
     )
 
 

@@ -1,4 +1,9 @@
-"""Resources: one connector per tenant × source, the Iceberg catalog and its IO manager."""
+"""Resources: the Iceberg catalog and its IO manager (shared), one connector per tenant × source.
+
+Connectors are bound to their own assets rather than to the whole code location: Dagster checks
+every top-level resource against every asset, so 500 sources × 10,000 assets would cost millions
+of checks at load, while asset-bound resources keep that linear.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
+from atlas_assets.connectors.contract import SourceConnector
 from atlas_assets.connectors.secrets import env_or_value
 from atlas_assets.factory.assets import IO_MANAGER_KEY
 from atlas_assets.iceberg.catalog import catalog_properties, catalog_uri
@@ -15,8 +21,8 @@ from atlas_assets.iceberg.resources import IcebergCatalogResource
 CATALOG_KEY = "iceberg_catalog"
 
 
-def build_resources(config: RunnerConfig, specs: list[ObjectSpec]) -> dict[str, Any]:
-    """Resource instances by key; secrets reach Dagster as `EnvVar`s, never as values."""
+def build_shared_resources(config: RunnerConfig) -> dict[str, Any]:
+    """The catalog and IO manager every asset uses; secrets reach Dagster as `EnvVar`s."""
     warehouse = config.warehouse
     uri = catalog_uri(warehouse)
     catalog = IcebergCatalogResource(
@@ -24,7 +30,7 @@ def build_resources(config: RunnerConfig, specs: list[ObjectSpec]) -> dict[str, 
         uri=env_or_value(uri) if uri is not None else None,
         properties=catalog_properties(warehouse),
     )
-    resources: dict[str, Any] = {
+    return {
         CATALOG_KEY: catalog,
         IO_MANAGER_KEY: IcebergIOManager(
             catalog=catalog,
@@ -32,6 +38,11 @@ def build_resources(config: RunnerConfig, specs: list[ObjectSpec]) -> dict[str, 
             quarantine_suffix=warehouse.quarantine_suffix,
         ),
     }
+
+
+def build_source_resources(specs: list[ObjectSpec]) -> dict[str, SourceConnector]:
+    """One connector per tenant × source, keyed `<tenant>__<source>`."""
+    resources: dict[str, SourceConnector] = {}
     for spec in specs:
         if spec.resource_key not in resources:
             resources[spec.resource_key] = spec.source_config.build_resource()  # type: ignore[attr-defined]

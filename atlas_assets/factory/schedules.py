@@ -34,7 +34,7 @@ class _ScheduleGroup:
                 if self.partitions_def.schedule_type
                 else "custom"
             )
-        identity = f"{self.cron}|{self.timezone}|{self.partitions_def!r}"
+        identity = f"{self.cron}|{self.timezone}|{self.partitions_def!r}{'|running' if self.running else ''}"
         return f"ingest_{kind}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
 
 

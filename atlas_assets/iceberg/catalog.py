@@ -27,7 +27,8 @@ DEFAULT_SQL_CATALOG_URI = "sqlite:///.atlas/catalog.db"
 def catalog_properties(warehouse: WarehouseConfig) -> dict[str, str]:
     """pyiceberg properties for the configured catalog, without the URI (see `catalog_uri`)."""
     catalog = warehouse.catalog
-    return {"type": catalog.type, "warehouse": warehouse_uri(warehouse.location), **catalog.properties}
+    extra = {name: value.value for name, value in catalog.properties.items()}
+    return {"type": catalog.type, "warehouse": warehouse_uri(warehouse.location), **extra}
 
 
 def catalog_uri(warehouse: WarehouseConfig) -> EnvRef | None:

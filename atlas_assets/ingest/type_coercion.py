@@ -5,29 +5,17 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atlas_assets.connectors.arrow import lenient_cast
+
 
 def cast_or_mask(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, pa.Array | None]:
-    """`column` cast to `target`, and a boolean mask of values that could not be cast (nulled).
+    """`column` cast to `target`, and a mask of the values that could not be cast (now null).
 
-    The fast path is one vectorised cast; only a batch with a bad value pays for the
-    per-value search, so clean data runs at Arrow speed.
+    The mask is None when every value fits, so clean batches skip the quarantine path.
     """
     if column.type == target:
         return column, None
     source = pc.utf8_trim_whitespace(column) if pa.types.is_string(column.type) else column
-    try:
-        return pc.cast(source, target), None
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    failed = [value.is_valid and not _fits(value, target) for value in source]
-    mask = pa.array(failed, type=pa.bool_())
-    cleaned = pc.if_else(mask, pa.scalar(None, type=source.type), source)
-    return pc.cast(cleaned, target), mask
-
-
-def _fits(value: pa.Scalar, target: pa.DataType) -> bool:
-    try:
-        value.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
+    cast = lenient_cast(source, target)
+    failed = pc.and_(pc.is_valid(source), pc.is_null(cast))
+    return cast, failed if pc.any(failed).as_py() else None

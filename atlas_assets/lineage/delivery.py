@@ -1,0 +1,106 @@
+"""Reading the event log after a cursor and delivering its lineage events, in order, at least once."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import requests
+from openlineage.client import OpenLineageClient
+
+from atlas_assets.lineage.events import EVENT_TYPES, LineageEventBuilder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One pass: events sent, the storage id delivered up to, and why it stopped early (if it did)."""
+
+    sent: int
+    skipped: int
+    last_storage_id: int
+    stopped_by: str | None = None
+
+    def summary(self) -> str:
+        text = f"sent {self.sent} OpenLineage event(s) up to event-log id {self.last_storage_id}"
+        if self.skipped:
+            text += f"; skipped {self.skipped} the receiver rejected"
+        if self.stopped_by:
+            text += f"; receiver unavailable ({self.stopped_by}), the rest follow on a later tick"
+        return text
+
+
+def read_records(instance: dg.DagsterInstance, after: int, limit: int) -> list[dg.EventLogRecord]:
+    """The next `limit` records of the lineage event types after storage id `after`, oldest first.
+
+    The log is queried per event type; when a type returns a full page, records of other types
+    beyond that page's last id are held back so nothing is ever skipped.
+    """
+    records: list[dg.EventLogRecord] = []
+    horizon: int | None = None
+    for event_type in EVENT_TYPES:
+        with warnings.catch_warnings():
+            # Deprecated for Dagster 2.0, but the only query across all assets that every event-log
+            # storage supports (`fetch_materializations` needs an asset key, and the all-runs
+            # log-id query is unsupported on sharded SQLite); one storage-id cursor keeps order.
+            warnings.filterwarnings("ignore", message="Use fetch_", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*get_event_records.*", category=DeprecationWarning)
+            page = instance.get_event_records(
+                dg.EventRecordsFilter(event_type=event_type, after_cursor=after), limit=limit, ascending=True
+            )
+        if len(page) == limit:
+            last = page[-1].storage_id
+            horizon = last if horizon is None else min(horizon, last)
+        records.extend(page)
+    records.sort(key=lambda record: record.storage_id)
+    if horizon is not None:
+        records = [record for record in records if record.storage_id <= horizon]
+    return records[:limit]
+
+
+def deliver(
+    records: Sequence[dg.EventLogRecord],
+    after: int,
+    builder: LineageEventBuilder,
+    client: OpenLineageClient,
+    instance: dg.DagsterInstance,
+) -> DeliveryReport:
+    """Emit each record's events in order; stop at the first delivery failure worth retrying.
+
+    The returned `last_storage_id` is the last record fully delivered (or skipped), so the next
+    pass resumes exactly after it. A record the receiver rejects as invalid (HTTP 4xx) is skipped
+    rather than retried forever.
+    """
+    sent = skipped = 0
+    last = after
+    for record in records:
+        try:
+            events = builder.events_for(record.event_log_entry, instance)
+        except Exception:
+            log.exception("lineage: could not describe event-log record %s; skipped", record.storage_id)
+            skipped += 1
+            last = record.storage_id
+            continue
+        try:
+            for event in events:
+                client.emit(event)
+                sent += 1
+        except Exception as exc:
+            if not _rejected(exc):
+                return DeliveryReport(sent, skipped, last, type(exc).__name__)
+            log.warning("lineage: receiver rejected the events of record %s (%s)", record.storage_id, exc)
+            skipped += 1
+        last = record.storage_id
+    return DeliveryReport(sent, skipped, last)
+
+
+def _rejected(exc: Exception) -> bool:
+    """A 4xx other than 429: the event itself is the problem, so retrying cannot help."""
+    response = getattr(exc, "response", None)
+    if not isinstance(exc, requests.HTTPError) or response is None:
+        return False
+    return 400 <= response.status_code < 500 and response.status_code != 429

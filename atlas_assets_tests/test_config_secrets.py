@@ -1,0 +1,163 @@
+"""Secrets given as `${VAR}` are usable by connectors and invisible everywhere else."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from atlas_assets.config.errors import RunnerConfigError
+from atlas_assets.config.interpolation import EnvRef, interpolate
+from atlas_assets.config.loader import parse_runner_config
+from atlas_assets.config.yaml_source import parse_yaml
+
+DB_URL = "postgresql://atlas:s3cr3t-db-pw@db.acme.internal/app"
+CATALOG_URI = "postgresql://iceberg:s3cr3t-catalog-pw@catalog/iceberg"
+PG_PASSWORD = "s3cr3t-pg-pw"
+STRIPE_KEY = "sk_live_s3cr3t"
+ENV = {
+    "ACME_DB_URL": DB_URL,
+    "ATLAS_CATALOG_URI": CATALOG_URI,
+    "ACME_PG_PASSWORD": PG_PASSWORD,
+    "ACME_STRIPE_KEY": STRIPE_KEY,
+}
+SECRETS = (DB_URL, CATALOG_URI, PG_PASSWORD, STRIPE_KEY)
+
+VALID = textwrap.dedent(
+    """\
+    defaults:
+      partitions: {start: "2026-01-01"}
+    warehouse:
+      catalog: {type: sql, uri: "${ATLAS_CATALOG_URI}"}
+    tenants:
+      acme:
+        sources:
+          app_db:
+            kind: sql
+            url: ${ACME_DB_URL}
+            objects:
+              orders: {cursor: updated_at}
+    """
+)
+
+
+def error_text(text: str, env: dict[str, str]) -> str:
+    with pytest.raises(RunnerConfigError) as caught:
+        parse_runner_config(textwrap.dedent(text), "runner.yaml", env)
+    return str(caught.value) + repr(caught.value) + repr(caught.value.problems)
+
+
+def assert_no_secret_in(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+    assert "s3cr3t" not in text  # nor any fragment a message might have cut from one
+
+
+def test_resolved_secret_is_reachable_for_the_connector() -> None:
+    config, _specs = parse_runner_config(VALID, "runner.yaml", ENV)
+    url = config.tenants["acme"].sources["app_db"].url
+    assert url == EnvRef(DB_URL, "ACME_DB_URL")
+
+
+def test_secret_keeps_the_variable_name_for_dagster_env_var() -> None:
+    config, _specs = parse_runner_config(VALID, "runner.yaml", ENV)
+    assert config.warehouse.catalog.uri is not None
+    assert config.warehouse.catalog.uri.env_var == "ATLAS_CATALOG_URI"
+    assert config.warehouse.catalog.uri.value == CATALOG_URI
+
+
+def test_secret_value_is_not_in_the_config_repr_or_str() -> None:
+    config, specs = parse_runner_config(VALID, "runner.yaml", ENV)
+    assert_no_secret_in(repr(config) + str(config) + repr(specs))
+
+
+def test_secret_value_is_masked_in_model_dump() -> None:
+    config, _specs = parse_runner_config(VALID, "runner.yaml", ENV)
+    dumped = config.model_dump()
+    assert dumped["tenants"]["acme"]["sources"]["app_db"]["url"] == "***"
+    assert dumped["warehouse"]["catalog"]["uri"] == "***"
+    assert_no_secret_in(repr(dumped) + config.model_dump_json())
+
+
+def test_secret_with_text_around_the_reference_is_masked_and_has_no_variable_name() -> None:
+    text = VALID.replace("${ACME_DB_URL}", '"postgresql://atlas:${ACME_PG_PASSWORD}@db/app"')
+    config, _specs = parse_runner_config(text, "runner.yaml", ENV)
+    url = config.tenants["acme"].sources["app_db"].url
+    assert (url.value, url.env_var) == (f"postgresql://atlas:{PG_PASSWORD}@db/app", None)
+    assert_no_secret_in(repr(config) + config.model_dump_json())
+
+
+def test_literal_secret_is_masked_too() -> None:
+    config, _specs = parse_runner_config(VALID.replace("${ACME_DB_URL}", DB_URL), "runner.yaml", ENV)
+    url = config.tenants["acme"].sources["app_db"].url
+    assert (url.value, url.env_var) == (DB_URL, None)
+    assert_no_secret_in(repr(config) + config.model_dump_json())
+
+
+def test_secret_defaulted_from_its_reference_has_no_variable_name() -> None:
+    # dg.EnvVar would read the unset variable, not the default, so the name must not be passed on.
+    text = VALID.replace("${ACME_DB_URL}", '"${ACME_DB_URL:-sqlite:///local.db}"')
+    env = {name: value for name, value in ENV.items() if name != "ACME_DB_URL"}
+    config, _specs = parse_runner_config(text, "runner.yaml", env)
+    url = config.tenants["acme"].sources["app_db"].url
+    assert (url.value, url.env_var) == ("sqlite:///local.db", None)
+
+
+def test_missing_variable_message_names_it_without_other_secrets() -> None:
+    text = VALID.replace("${ACME_DB_URL}", "${ACME_REPLICA_URL}")
+    report = error_text(text, ENV)
+    assert "ACME_REPLICA_URL" in report
+    assert_no_secret_in(report)
+
+
+def test_errors_elsewhere_in_a_source_never_print_its_secrets() -> None:
+    report = error_text(
+        """\
+        tenants:
+          acme:
+            sources:
+              app_db:
+                kind: sql
+                url: ${ACME_DB_URL}
+                password: ${ACME_PG_PASSWORD}
+                api_key: ${ACME_STRIPE_KEY}
+                batch_size: none
+                objects: {orders: {cursor: updated_at, write: sideways}}
+        """,
+        ENV,
+    )
+    assert "tenants.acme.sources.app_db.password" in report
+    assert "tenants.acme.sources.app_db.api_key" in report
+    assert_no_secret_in(report)
+
+
+def test_a_secret_of_the_wrong_type_is_reported_without_its_value() -> None:
+    report = error_text(
+        """\
+        tenants:
+          acme:
+            sources:
+              app_db:
+                kind: sql
+                url: [s3cr3t-a, s3cr3t-b]
+                objects: [orders]
+        """,
+        ENV,
+    )
+    assert "tenants.acme.sources.app_db.url" in report
+    assert_no_secret_in(report)
+
+
+def test_a_catalog_property_named_like_a_secret_is_accepted() -> None:
+    text = VALID.replace("{type: sql,", "{properties: {token: t0k}, type: sql,")
+    config, _specs = parse_runner_config(text, "runner.yaml", ENV)
+    assert "t0k" not in repr(config)
+
+
+@pytest.mark.parametrize("key", ["url", "password", "api_key"])
+def test_secret_keys_are_wrapped_wherever_they_appear(key: str) -> None:
+    doc = parse_yaml(f"tenants:\n  acme:\n    {key}: ${{ACME_PG_PASSWORD}}\n", "runner.yaml")
+    assert interpolate(doc, ENV) == []
+    secret = doc.data["tenants"]["acme"][key]
+    assert (secret.value, secret.env_var) == (PG_PASSWORD, "ACME_PG_PASSWORD")
+    assert_no_secret_in(repr(doc.data) + str(secret) + f"{secret}")
