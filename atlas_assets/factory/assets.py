@@ -1,5 +1,6 @@
 """The ingestion asset factory: one asset per tenant × source × object."""
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -7,12 +8,14 @@ import dagster as dg
 
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
-from atlas_assets.connectors.contract import SourceConnector
+from atlas_assets.checks.quality import prepare_quality_checks
+from atlas_assets.connectors.contract import SourceConnector, TimeWindow
 from atlas_assets.factory.checks import evaluate_ingestion_checks, ingestion_check_specs
 from atlas_assets.factory.partitions import partitions_def_for
 from atlas_assets.factory.retries import retry_policy_for
 from atlas_assets.iceberg.io_manager import CURSOR_KEY, TABLE_KEY, WRITE_MODE_KEY
 from atlas_assets.ingest.source_extract import SourceExtract
+from atlas_assets.masking.transform import masking_transform
 
 IO_MANAGER_KEY = "iceberg_io_manager"
 
@@ -25,6 +28,7 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
     Time-partitioned objects backfill a whole range in a single run (one extract, one commit).
     """
     partitions_def = partitions_def_for(spec)
+    check_specs = ingestion_check_specs(spec, partitions_def)
 
     @dg.asset(
         key=spec.asset_key,
@@ -39,16 +43,25 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
         retry_policy=retry_policy_for(spec.retry),
         resource_defs={spec.resource_key: connector},
         io_manager_key=IO_MANAGER_KEY,
-        check_specs=ingestion_check_specs(spec),
+        check_specs=check_specs,
     )
     def _ingest(context: dg.AssetExecutionContext) -> Iterator[Any]:
-        extract = SourceExtract(spec, getattr(context.resources, spec.resource_key))
+        prepare_quality_checks(spec)
+        masking = masking_transform(spec)
+        connector = getattr(context.resources, spec.resource_key)
+        extract = SourceExtract(spec, connector, transforms=(masking,) if masking else ())
         yield dg.Output(extract)
         # The IO manager has committed by now and left its report on the extract.
         assert extract.report is not None
-        yield from evaluate_ingestion_checks(spec, extract.report)
+        window = _window(context) if partitions_def else None
+        yield from evaluate_ingestion_checks(spec, extract.report, window, check_specs)
 
     return _ingest
+
+
+def _window(context: dg.AssetExecutionContext) -> TimeWindow:
+    window = context.partition_time_window
+    return TimeWindow(window.start.astimezone(dt.UTC), window.end.astimezone(dt.UTC))
 
 
 def _backfill_policy(spec: ObjectSpec) -> dg.BackfillPolicy:

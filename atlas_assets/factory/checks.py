@@ -1,4 +1,9 @@
-"""The asset checks every ingestion asset carries, and evaluating them on what a run wrote."""
+"""The asset checks every ingestion asset carries, and evaluating them on what a run wrote.
+
+Quarantine, quality (Soda) and PII (Presidio) checks run in the asset's own op right after its
+Iceberg commit, over exactly the rows that commit added: no second op per asset, and a blocking
+check's failure stops downstream assets in the same run.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,47 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from atlas_assets.checks.pii import pii_check_specs, run_pii_checks
+from atlas_assets.checks.quality import quality_check_specs, run_quality_checks
 from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.iceberg.table_writer import WriteReport
 
 QUARANTINE_CHECK = "no_quarantined_rows"
 
 
-def ingestion_check_specs(spec: ObjectSpec) -> list[dg.AssetCheckSpec]:
+def ingestion_check_specs(
+    spec: ObjectSpec, partitions_def: dg.PartitionsDefinition | None
+) -> list[dg.AssetCheckSpec]:
     """Checks declared on the object's asset (cheap: runs at definitions load)."""
+    quarantine = dg.AssetCheckSpec(
+        QUARANTINE_CHECK,
+        asset=spec.asset_key,
+        description="Every extracted row passed validation; failures are in the quarantine table.",
+        partitions_def=partitions_def,
+    )
     return [
-        dg.AssetCheckSpec(
-            QUARANTINE_CHECK,
-            asset=spec.asset_key,
-            description="Every extracted row passed validation; failures are in the quarantine table.",
-        ),
+        quarantine,
+        *quality_check_specs(spec, partitions_def=partitions_def),
+        *pii_check_specs(spec, partitions_def=partitions_def),
     ]
 
 
-def evaluate_ingestion_checks(spec: ObjectSpec, report: WriteReport) -> Iterator[dg.AssetCheckResult]:
-    """Results for `ingestion_check_specs`, from the run's write report."""
+def evaluate_ingestion_checks(
+    spec: ObjectSpec, report: WriteReport, window: TimeWindow | None, declared: list[dg.AssetCheckSpec]
+) -> Iterator[dg.AssetCheckResult]:
+    """Results for every declared check, from the run's write report and the rows it wrote."""
+    yield _quarantine_result(spec, report)
+    if len(declared) > 1:
+        written = report.written_rows()
+        yield from run_quality_checks(spec, written, window)
+        yield from run_pii_checks(spec, written)
+
+
+def _quarantine_result(spec: ObjectSpec, report: WriteReport) -> dg.AssetCheckResult:
     quarantined = report.rows_quarantined
     total = report.rows_written + quarantined
-    yield dg.AssetCheckResult(
+    return dg.AssetCheckResult(
         check_name=QUARANTINE_CHECK,
         asset_key=spec.asset_key,
         passed=quarantined == 0,

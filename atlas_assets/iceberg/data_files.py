@@ -87,17 +87,18 @@ class DataFileWriter:
         path, writer = self._open
         self._open = None
         statistics = writer.close()
-        self.files.append(
-            DataFile.from_args(
-                content=DataFileContent.DATA,
-                file_path=path,
-                file_format=FileFormat.PARQUET,
-                partition=Record(),
-                file_size_in_bytes=len(self._io.new_input(path)),
-                sort_order_id=None,
-                spec_id=self._metadata.default_spec_id,
-                equality_ids=None,
-                key_metadata=None,
-                **statistics.to_serialized_dict(),
-            )
+        data_file = DataFile.from_args(
+            content=DataFileContent.DATA,
+            file_path=path,
+            file_format=FileFormat.PARQUET,
+            partition=Record(),
+            file_size_in_bytes=len(self._io.new_input(path)),
+            sort_order_id=None,
+            spec_id=self._metadata.default_spec_id,
+            equality_ids=None,
+            key_metadata=None,
+            **statistics.to_serialized_dict(),
         )
+        # from_args does not keep the spec id, which scanning the file back needs.
+        data_file.spec_id = self._metadata.default_spec_id
+        self.files.append(data_file)

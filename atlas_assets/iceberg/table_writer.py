@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyiceberg.catalog import Catalog
 from pyiceberg.expressions import AlwaysTrue, BooleanExpression
-from pyiceberg.io.pyarrow import schema_to_pyarrow
+from pyiceberg.io.pyarrow import ArrowScan, schema_to_pyarrow
 from pyiceberg.manifest import DataFile
 from pyiceberg.schema import Schema
-from pyiceberg.table import Table, Transaction
+from pyiceberg.table import FileScanTask, Table, Transaction
 
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.iceberg.catalog import ensure_namespace
@@ -61,6 +61,16 @@ class WriteReport:
     @property
     def bytes_written(self) -> int:
         return sum(f.file_size_in_bytes for f in self.files)
+
+    def written_rows(self) -> pa.Table:
+        """Exactly the rows this run added (its new data files), read back for checks."""
+        table = self.committed_table
+        if table is None:
+            return pa.table({})
+        if not self.files:
+            return schema_to_pyarrow(table.schema(), include_field_ids=False).empty_table()
+        scan = ArrowScan(table.metadata, table.io, table.schema(), AlwaysTrue())
+        return scan.to_table([FileScanTask(data_file) for data_file in self.files])
 
 
 @dataclass
