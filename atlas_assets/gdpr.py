@@ -210,9 +210,7 @@ def _targets(specs: list[ObjectSpec], config: GdprEraseConfig) -> dict[str, str]
         )
     targets: dict[str, str] = {}
     for spec in specs:
-        # `subject_keys` (key kind → column) is the ObjectConfig field proposed for runner.yaml;
-        # until it lands, objects declare nothing and the run config's mapping is used.
-        declared: dict[str, str] = getattr(spec.config, "subject_keys", None) or {}
+        declared = spec.config.subject_keys
         if config.key in declared:
             targets[_object_ref(spec)] = declared[config.key]
     targets.update(config.columns)

@@ -64,6 +64,17 @@ def poll(
         time.sleep(interval)
 
 
+class Deadline:
+    """One point in time that several waits share, so a test's total waiting stays bounded."""
+
+    def __init__(self, seconds: float):
+        self._at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(0.0, self._at - time.monotonic())
+
+
 @dataclass
 class DagsterProcess:
     """A started Dagster CLI process and the file its output goes to."""
@@ -114,13 +125,22 @@ class Deployment:
 
     @classmethod
     def create(cls, root: Path, runner_yaml: Path) -> Deployment:
-        """Lay out the deployment around an existing runner.yaml (see `harness.write_runner`)."""
+        """Lay out the deployment around an existing runner.yaml (see `harness.write_runner`).
+
+        The instance's SQLite databases are created here, before any process starts: processes
+        that create them concurrently can each stamp the alembic version, leaving two rows that
+        make every later load fail ("Version table 'alembic_version' has more than one head
+        present", dagster-io/dagster#27390). `dagster dev` avoids it the same way.
+        """
         home = root / "dagster_home"
         home.mkdir()
         shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
         shutil.copy(REPO / "workspace.yaml", root / "workspace.yaml")
         (root / "logs").mkdir()
-        return cls(root, runner_yaml)
+        deployment = cls(root, runner_yaml)
+        with deployment.instance():
+            pass
+        return deployment
 
     @property
     def home(self) -> Path:
@@ -177,6 +197,16 @@ class Deployment:
         """The deployment's instance, as the processes see it (relative storage paths resolve in `root`)."""
         with contextlib.chdir(self.root), dg.DagsterInstance.from_config(str(self.home)) as instance:
             yield instance
+
+
+def run_errors(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The errors a run's event log holds (step and run failures, engine errors), for assertion messages."""
+    errors = []
+    for record in instance.all_logs(run_id):
+        error = getattr(record.dagster_event and record.dagster_event.event_specific_data, "error", None)
+        if error is not None:
+            errors.append(f"{record.dagster_event.event_type_value}: {error.to_string()}")  # type: ignore[union-attr]
+    return "\n".join(errors) or f"run {run_id} logged no error"
 
 
 class GraphQLError(AssertionError):

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from atlas_assets_tests.dagster_processes import BACKFILL_DONE, BIN, REPO, Deployment, poll
+from atlas_assets_tests.dagster_processes import (
+    BACKFILL_DONE,
+    BIN,
+    REPO,
+    Deadline,
+    Deployment,
+    poll,
+    run_errors,
+)
 from atlas_assets_tests.harness import Shop, platform, shop_source, write_runner
 
 ORDERS_KEY = dg.AssetKey(["demo", "shop", "orders"])
@@ -35,13 +43,16 @@ def test_a_backfill_launched_in_the_webserver_runs_its_five_days_as_one_successf
     atlas = platform(tmp_path, shop_source(shop, ORDERS))
     deployment = Deployment.create(tmp_path, tmp_path / "runner.yaml")
     days = [f"2026-01-0{d}" for d in range(2, 7)]
+    # Webserver start (10-25 s) + daemon start (10-20 s) + run (15-25 s) + the backfill daemon's
+    # next 30 s iteration, which marks the backfill complete.
+    deadline = Deadline(105)
 
-    with deployment.webserver() as web:
+    with deployment.webserver(timeout=deadline.remaining()) as web:
         backfill_id = web.launch_asset_backfill(ORDERS_KEY, days)
         with deployment.daemon() as daemon:
             status = poll(
                 lambda: (s := web.backfill_status(backfill_id)) in BACKFILL_DONE and s,
-                timeout=90,
+                timeout=deadline.remaining(),
                 what=f"backfill {backfill_id} to finish",
                 watch=[web.process, daemon],
             )
@@ -49,7 +60,8 @@ def test_a_backfill_launched_in_the_webserver_runs_its_five_days_as_one_successf
     assert status == "COMPLETED_SUCCESS"
     with deployment.instance() as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
-        assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS]
+        errors = [run_errors(instance, run.run_id) for run in runs]
+        assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS], errors
         assert runs[0].tags["dagster/asset_partition_range_start"] == days[0]
         assert runs[0].tags["dagster/asset_partition_range_end"] == days[-1]
         assert instance.get_materialized_partitions(ORDERS_KEY) == set(days)
@@ -80,12 +92,12 @@ def test_a_running_schedule_in_runner_yaml_materializes_the_latest_complete_day_
         schedule_runs = dg.RunsFilter(tags={"dagster/schedule_name": schedule.name})
         (run,) = poll(
             lambda: [r for r in instance.get_runs(filters=schedule_runs) if r.is_finished],
-            timeout=100,  # daemon start (~10 s) + up to 60 s to the tick + the run (~15 s)
+            timeout=105,  # daemon start (10-20 s) + up to 60 s to the tick + queue and run (15-25 s)
             what=f"a finished run of schedule {schedule.name}",
             watch=[daemon],
         )
+        assert run.status == dg.DagsterRunStatus.SUCCESS, run_errors(instance, run.run_id)
 
-    assert run.status == dg.DagsterRunStatus.SUCCESS
     ticked_at = dt.datetime.fromisoformat(run.tags[".dagster/scheduled_execution_time"])
     latest_complete_day = (ticked_at - DAY).date()
     assert run.tags["dagster/partition"] == latest_complete_day.isoformat()
@@ -103,20 +115,19 @@ def _orders(first_day: dt.datetime, days: int) -> list[dict[str, object]]:
     ]
 
 
-def _validate(cwd: Path, tmp: Path, runner_yaml: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
-    """`dagster definitions validate [args]` in `cwd`; with `runner_yaml` None, ./runner.yaml is loaded.
+def _validate(tmp: Path, runner_yaml: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dagster definitions validate [args]` run in `tmp` for `runner_yaml`; output with stderr merged.
 
-    DAGSTER_HOME is an empty directory under `tmp`, so validating writes nothing into `cwd`.
+    Loading the location creates the warehouse directory if it is relative (`.atlas/warehouse`),
+    so the working directory and DAGSTER_HOME are both under `tmp`.
     """
     home = tmp / "dagster_home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("ATLAS_RUNNER_CONFIG", "ATLAS_DAGSTER_PG_URL")}
-    env["DAGSTER_HOME"] = str(home)
-    if runner_yaml is not None:
-        env["ATLAS_RUNNER_CONFIG"] = str(runner_yaml)
+    env = {k: v for k, v in os.environ.items() if k != "ATLAS_DAGSTER_PG_URL"}
+    env.update(DAGSTER_HOME=str(home), ATLAS_RUNNER_CONFIG=str(runner_yaml))
     return subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate", *args],
-        cwd=cwd,
+        cwd=tmp,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # Dagster logs to stdout, Python warnings to stderr
@@ -126,10 +137,10 @@ def _validate(cwd: Path, tmp: Path, runner_yaml: Path | None, *args: str) -> sub
 
 
 def test_dagster_definitions_validate_accepts_the_shipped_runner_yaml(tmp_path):
-    """In the repo root, as a user runs it: ./workspace.yaml → atlas_assets.definitions → ./runner.yaml."""
+    """The repo's runner.yaml through the repo's workspace.yaml, as a deployment loads them."""
     assert (REPO / "runner.yaml").is_file(), "the repo must ship a runner.yaml at its root"
 
-    completed = _validate(REPO, tmp_path, None)
+    completed = _validate(tmp_path, REPO / "runner.yaml", "-w", str(REPO / "workspace.yaml"))
 
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "All code locations passed validation." in completed.stdout
@@ -141,7 +152,7 @@ def test_dagster_definitions_validate_rejects_a_broken_runner_yaml_naming_its_pa
     runner_yaml = write_runner(tmp_path, shop_source(shop, "orders: {cursor: created_at, colour: blue}"))
     line = next(n for n, text in enumerate(runner_yaml.read_text().splitlines(), 1) if "colour" in text)
 
-    completed = _validate(tmp_path, tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
+    completed = _validate(tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
 
     assert completed.returncode == 1, completed.stdout[-4000:]
     assert f"RunnerConfigError: {runner_yaml}: 1 problem in the runner config" in completed.stdout
@@ -158,7 +169,7 @@ def test_objects_sharing_a_cron_but_not_its_running_flag_load_as_two_schedules(t
     """
     runner_yaml = write_runner(tmp_path, shop_source(shop, objects))
 
-    completed = _validate(tmp_path, tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
+    completed = _validate(tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
 
     assert completed.returncode == 0, completed.stdout[-4000:]
     assert "All code locations passed validation." in completed.stdout

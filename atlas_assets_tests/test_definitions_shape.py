@@ -47,6 +47,10 @@ def defs() -> dg.Definitions:
     return build_definitions(config, specs)
 
 
+def _ingest_jobs(defs: dg.Definitions) -> list[dg.UnresolvedAssetJobDefinition]:
+    return [job for job in defs.jobs if isinstance(job, dg.UnresolvedAssetJobDefinition)]
+
+
 def _asset(defs: dg.Definitions, key: str) -> dg.AssetsDefinition:
     return defs.resolve_assets_def(dg.AssetKey.from_user_string(key))
 
@@ -116,7 +120,7 @@ def test_every_asset_carries_the_quarantine_check(defs):
 def test_schedules_share_one_job_per_cron_timezone_and_partitions(defs):
     graph = defs.resolve_asset_graph()
     selections = sorted(
-        sorted(key.to_user_string() for key in job.selection.resolve(graph)) for job in defs.jobs
+        sorted(key.to_user_string() for key in job.selection.resolve(graph)) for job in _ingest_jobs(defs)
     )
     assert selections == [
         ["acme/app_db/events"],
@@ -159,3 +163,7 @@ def test_each_source_connector_is_bound_to_its_own_assets_only(defs):
     assert "demo__shop" in _asset(defs, "demo/shop/orders").resource_defs
     assert "demo__shop" not in _asset(defs, "acme/app_db/events").resource_defs
     assert "demo__shop" not in defs.resources
+
+
+def test_the_gdpr_erase_job_is_part_of_the_code_location(defs):
+    assert defs.resolve_job_def("gdpr_erase").name == "gdpr_erase"

@@ -187,3 +187,18 @@ def test_hashing_a_column_declared_as_a_number_is_a_config_error():
 
     with pytest.raises(RunnerConfigError, match="policy 'hash' writes text"):
         parse_runner_config(yaml.safe_dump(document), "runner.yaml", {})
+
+
+def test_masking_the_cursor_column_is_a_config_error():
+    with pytest.raises(RunnerConfigError, match="is the cursor"):
+        specs_for({"updated_at": "redact"}, {"acme": None})
+
+
+def test_a_primary_key_column_can_be_hashed_but_not_masked():
+    customers = {"cursor": "updated_at", "primary_key": ["email"], "pii": {"email": "mask"}}
+    source = {"kind": "sql", "url": "sqlite:///s.db", "objects": {"c": customers}}
+    tenants = {"acme": {"sources": {"shop": source}}}
+    document = {"defaults": {"partitions": {"start": "2026-01-01"}}, "tenants": tenants}
+
+    with pytest.raises(RunnerConfigError, match="primary key: 'mask' makes keys collide"):
+        parse_runner_config(yaml.safe_dump(document), "runner.yaml", {})

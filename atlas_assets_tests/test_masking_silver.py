@@ -94,10 +94,6 @@ def test_silver_rematerialized_leaves_the_same_rows(tmp_path, shop):
     assert atlas.table("shop__customers_silver").num_rows == 24
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="factory/assets.py must pass masking_transform(spec) to SourceExtract(transforms=...)",
-)
 def test_on_write_masking_leaves_no_clear_value_in_bronze(tmp_path, shop):
     config, specs = load_runner_config(write_runner(tmp_path, customers_runner(shop, "on_write")))
     atlas = Platform(tmp_path, build_definitions(config, specs), dg.DagsterInstance.ephemeral())

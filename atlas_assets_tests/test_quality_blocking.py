@@ -15,13 +15,6 @@ CUSTOMERS_KEY = dg.AssetKey(["demo", "shop", "customers"])
 REPORT_KEY = dg.AssetKey(["demo", "customer_report"])
 PARTITION = "2026-01-02"
 
-# The asset factory (factory/assets.py) must declare `quality_check_specs(spec)` and yield
-# `run_quality_checks(spec, rows_written, window)` after its commit; until then no quality check
-# runs in an asset and these tests fail.
-NEEDS_FACTORY_WIRING = pytest.mark.xfail(
-    strict=True, reason="factory/assets.py does not run atlas_assets.checks.quality yet"
-)
-
 
 def customers_with_bad_emails(tmp_path: Path) -> Shop:
     shop = Shop(tmp_path / "shop.db")
@@ -79,7 +72,6 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
     return {event.asset_key for event in result.get_asset_materialization_events()}
 
 
-@NEEDS_FACTORY_WIRING
 def test_failed_blocking_check_stops_the_downstream_asset(tmp_path: Path) -> None:
     result = run_with_downstream(tmp_path, blocking=True)
 
@@ -93,7 +85,6 @@ def test_failed_blocking_check_stops_the_downstream_asset(tmp_path: Path) -> Non
     assert not result.success
 
 
-@NEEDS_FACTORY_WIRING
 def test_failed_non_blocking_check_lets_the_downstream_asset_run(tmp_path: Path) -> None:
     result = run_with_downstream(tmp_path, blocking=False)
 

@@ -67,3 +67,32 @@ def test_prepare_imports_soda_in_the_background(tmp_path: Path) -> None:
     )
 
     assert out == "True atlas-quality-import"
+
+
+def test_checks_started_while_soda_is_still_importing_evaluate_every_check(tmp_path: Path) -> None:
+    # The factory calls prepare_quality_checks at the start of its op; a tiny extract can finish
+    # before the background import has registered Soda's check types.
+    out = run_python(
+        tmp_path,
+        """
+        import pyarrow as pa
+        from atlas_assets.checks.quality import prepare_quality_checks, run_quality_checks
+        prepare_quality_checks(specs[0])
+        rows = pa.table({"id": [1, 2], "status": ["a", None]})
+        results = run_quality_checks(specs[0], rows, None)
+        print(sorted((r.check_name, r.metadata["soda_outcome"].value) for r in results
+                     if "soda_outcome" in r.metadata))
+        """,
+    )
+
+    assert out == str(
+        sorted(
+            [
+                ("duplicate_primary_key", "PASSED"),
+                ("missing_id", "PASSED"),
+                ("missing_status", "FAILED"),
+                ("row_count", "PASSED"),
+                ("schema", "FAILED"),
+            ]
+        )
+    )

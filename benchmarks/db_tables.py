@@ -17,7 +17,8 @@ _POSTGRES_FILL = f"""
 INSERT INTO {TABLE}
 SELECT g, g % 100000, (g % 1000000) / 100.0, g * 1.5, g % 100, g % 3 = 0,
        (ARRAY['new', 'paid', 'shipped', 'void'])[g % 4 + 1], 'order note ' || g,
-       timestamptz '2026-01-01' + g * interval '1 second', timestamp '2026-01-01' + g * interval '1 millisecond',
+       timestamptz '2026-01-01' + g * interval '1 second',
+       timestamp '2026-01-01' + g * interval '1 millisecond',
        date '2026-01-01' + (g % 365), md5(g::text)::uuid
 FROM generate_series(1, :rows) AS g"""
 

@@ -1,8 +1,10 @@
 """PII checks of an object's asset: declared at definitions load, run on the rows each run wrote.
 
-The two functions the definitions factory calls:
+The functions the definitions factory calls:
 
 - `pii_check_specs(spec)`: the `pii_scan` `AssetCheckSpec` (cheap: no Presidio or spaCy import).
+- `warm_pii_engine(spec)` (optional, at the start of the asset's op): loads Presidio and spaCy in a
+  background thread, so the ~1-2 s it takes overlaps the extraction instead of following it.
 - `run_pii_checks(spec, data)`: samples the text columns of exactly the rows the run committed,
   detects PII entities with Presidio, and fails the check when a column not declared under the
   object's `pii:` holds any. Metadata reports column → entity type → hit rate, never a value.
@@ -13,6 +15,8 @@ or `fail` (ERROR severity and blocking, so downstream assets such as `silver` do
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 import dagster as dg
@@ -21,6 +25,8 @@ import pyarrow as pa
 from atlas_assets.config.resolve import ObjectSpec
 
 PII_CHECK = "pii_scan"
+
+log = logging.getLogger(__name__)
 
 
 def pii_check_specs(
@@ -44,6 +50,29 @@ def pii_check_specs(
             partitions_def=partitions_def,
         )
     ]
+
+
+def warm_pii_engine(spec: ObjectSpec) -> threading.Thread | None:
+    """Start building the object's Presidio analyzer in a daemon thread (None when nothing to scan).
+
+    The analyzer is cached per process, so `run_pii_checks` later finds it ready (or waits for
+    this build to finish). A failure here is only logged: the scan builds again and reports it.
+    """
+    if spec.pii_scan.on_undeclared == "ignore":
+        return None
+    from atlas_assets.checks.pii_engine import EngineSettings, pii_analyzer
+
+    settings = EngineSettings(tuple(spec.pii_scan.phone_regions), spec.tenant_config.privacy.recognizers)
+
+    def build() -> None:
+        try:
+            pii_analyzer(settings)
+        except Exception:
+            log.exception("warming the PII analyzer failed; the scan will retry")
+
+    thread = threading.Thread(target=build, name="atlas-pii-warmup", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_pii_checks(spec: ObjectSpec, data: pa.Table) -> list[dg.AssetCheckResult]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import warnings
 from dataclasses import dataclass, field
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -43,9 +43,23 @@ class SodaRun:
     errors: tuple[str, ...]
 
 
-@cache
+# Soda registers its check types while `soda_core` itself is being imported. Without this lock a
+# thread could use Soda while another (see `prepare_quality_checks`) is still registering, and
+# find only some check types for good.
+_import_lock = threading.Lock()
+_loaded: SimpleNamespace | None = None
+
+
 def load_soda() -> SimpleNamespace:
-    """Soda's and DuckDB's entry points, imported on the first call only."""
+    """Soda's and DuckDB's entry points, imported once per process (thread-safe)."""
+    global _loaded
+    with _import_lock:
+        if _loaded is None:
+            _loaded = _import_soda()
+        return _loaded
+
+
+def _import_soda() -> SimpleNamespace:
     # Soda Core enables anonymous usage telemetry (an OTLP exporter to Soda's servers, installed
     # as the process-wide OpenTelemetry tracer provider) unless told otherwise; a data platform
     # must not phone home from every asset run. An operator can still opt in via the variable.
@@ -56,9 +70,16 @@ def load_soda() -> SimpleNamespace:
         import duckdb
         from soda_core.common.yaml import ContractYamlSource
         from soda_core.contracts.contract_verification import ContractVerificationSession
+        from soda_core.contracts.impl.check_types.check_types import CoreCheckTypesPlugin
         from soda_core.contracts.impl.contract_yaml import CheckYaml
         from soda_duckdb.common.data_sources.duckdb_data_source import DuckDBDataSourceImpl
 
+    if not {"missing", "invalid", "duplicate", "freshness", "row_count", "schema"} <= set(
+        CheckYaml.get_check_type_names()
+    ):
+        # Soda's plugin loader only logs a warning when an entry point fails to import (which a
+        # concurrent import elsewhere in the process can cause); register the core types directly.
+        CoreCheckTypesPlugin.register_check_types()
     return SimpleNamespace(
         duckdb=duckdb,
         ContractYamlSource=ContractYamlSource,

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, fi
 from atlas_assets.checks.quality_config import QualityConfig
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.interpolation import EnvRef
-from atlas_assets.config.pii_columns import STRING_OUTPUT_POLICIES, PiiColumns
+from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings
 
 
@@ -83,20 +83,19 @@ class ObjectConfig(InheritedSettings):
         description="Columns holding personal data: a list, or column → hash | mask | redact | keep.",
     )
     quality: QualityConfig = Field(default_factory=QualityConfig, description="Data quality checks.")
+    subject_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Data-subject keys for GDPR erase: key kind → column, e.g. {email: email, customer_id: id}.",
+    )
 
     @field_validator("pii")
     @classmethod
-    def _pii_output_fits_declared_type(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        # hash and mask write strings: a non-string declared type for the same column cannot hold them.
-        declared = info.data.get("column_types") or {}
-        for column, rule in value.items():
-            declared_type = declared.get(column)
-            writes_text = rule.policy in STRING_OUTPUT_POLICIES
-            if writes_text and declared_type and declared_type.strip().lower() != "string":
-                raise ValueError(
-                    f"column {column!r}: policy '{rule.policy}' writes text, but column_types declares "
-                    f"{declared_type!r}; drop one of the two"
-                )
+    def _pii_policies_fit_the_object(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        data = info.data
+        key, types = data.get("primary_key") or [], data.get("column_types") or {}
+        problem = policy_conflict(value, data.get("cursor"), key, types)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("primary_key", mode="before")

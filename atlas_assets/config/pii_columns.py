@@ -67,3 +67,23 @@ PiiColumns = Annotated[dict[str, ColumnPolicy], BeforeValidator(_columns_shortha
 
 # Policies whose output is a string whatever the column's type was.
 STRING_OUTPUT_POLICIES = frozenset({MaskPolicy.HASH, MaskPolicy.MASK})
+
+
+def policy_conflict(
+    pii: dict[str, ColumnPolicy], cursor: str | None, primary_key: list[str], column_types: dict[str, str]
+) -> str | None:
+    """Why the object's `pii:` policies cannot work with its other settings, if they cannot."""
+    for column, rule in pii.items():
+        if rule.policy is MaskPolicy.KEEP:
+            continue
+        if column == cursor:
+            return f"column {column!r} is the cursor: it places rows in windows, so it can only be 'keep'"
+        if column in primary_key and rule.policy is not MaskPolicy.HASH:
+            return f"column {column!r} is in the primary key: '{rule.policy}' makes keys collide; use 'hash'"
+        declared = column_types.get(column)
+        if rule.policy in STRING_OUTPUT_POLICIES and declared and declared.strip().lower() != "string":
+            return (
+                f"column {column!r}: policy '{rule.policy}' writes text, but column_types declares "
+                f"{declared!r}; drop one of the two"
+            )
+    return None

@@ -11,6 +11,7 @@ from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.factory.assets import build_ingestion_asset
+from atlas_assets.gdpr import build_gdpr_erase_job
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
 
@@ -25,7 +26,7 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
     return dg.Definitions(
         assets=assets,
-        jobs=jobs,
+        jobs=[*jobs, build_gdpr_erase_job(specs, quarantine_suffix=config.warehouse.quarantine_suffix)],
         schedules=schedules,
         resources=build_shared_resources(config),
     )

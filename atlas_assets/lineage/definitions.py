@@ -2,6 +2,8 @@
 
 # No `from __future__ import annotations`: Dagster inspects the sensor function at runtime.
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
 from atlas_assets.config.resolve import ObjectSpec
@@ -9,10 +11,10 @@ from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.iceberg.catalog import catalog_uri, warehouse_uri
 from atlas_assets.lineage.config import LineageConfig
 from atlas_assets.lineage.datasets import DatasetMap
-from atlas_assets.lineage.delivery import deliver, read_records
-from atlas_assets.lineage.events import LineageEventBuilder, catalog_facet
 from atlas_assets.lineage.naming import strip_credentials
-from atlas_assets.lineage.transport import build_client
+
+if TYPE_CHECKING:
+    from atlas_assets.lineage.events import LineageEventBuilder
 
 SENSOR_NAME = "openlineage"
 
@@ -23,20 +25,23 @@ def lineage_definitions(
     """The OpenLineage sensor for every object (none when the transport is `none`).
 
     `lineage` defaults to `LineageConfig.from_env()`. The sensor reads Dagster's event log, so
-    runs never wait on, or fail because of, the lineage receiver.
+    runs never wait on, or fail because of, the lineage receiver. Cheap at definitions load: the
+    OpenLineage client is imported on the sensor's first tick.
     """
     lineage = lineage or LineageConfig.from_env()
     if lineage.transport == "none":
         return dg.Definitions()
-    return dg.Definitions(sensors=[lineage_sensor(event_builder(config, specs, lineage), lineage)])
+    datasets = DatasetMap(config.warehouse, specs, lineage.dataset_namespace)
+    return dg.Definitions(sensors=[lineage_sensor(config, datasets, lineage)])
 
 
 def event_builder(
-    config: RunnerConfig, specs: list[ObjectSpec], lineage: LineageConfig
-) -> LineageEventBuilder:
-    """Dataset names and catalog facet for `config`'s warehouse; cheap (no connection is opened)."""
+    config: RunnerConfig, datasets: DatasetMap, lineage: LineageConfig
+) -> "LineageEventBuilder":
+    """Events for `config`'s warehouse: dataset names and the catalog facet (no connection opened)."""
+    from atlas_assets.lineage.events import LineageEventBuilder, catalog_facet
+
     warehouse = config.warehouse
-    datasets = DatasetMap(warehouse, specs, lineage.dataset_namespace)
     uri = catalog_uri(warehouse)
     catalog = catalog_facet(
         framework_type=warehouse.catalog.type,
@@ -47,13 +52,15 @@ def event_builder(
     return LineageEventBuilder(datasets, lineage.namespace, catalog)
 
 
-def lineage_sensor(builder: LineageEventBuilder, lineage: LineageConfig) -> dg.SensorDefinition:
+def lineage_sensor(
+    config: RunnerConfig, datasets: DatasetMap, lineage: LineageConfig
+) -> dg.SensorDefinition:
     """A sensor that emits the lineage of runs, asset materializations and checks since its cursor.
 
     Delivery is at least once and in event-log order: the cursor advances only past records
     whose events were delivered, so a receiver that is down delays lineage, never loses it.
     """
-    clients = []  # built on first tick, in the process that evaluates the sensor
+    built: list = []  # (builder, client), made on the first tick in the process evaluating the sensor
 
     @dg.sensor(
         name=SENSOR_NAME,
@@ -62,11 +69,15 @@ def lineage_sensor(builder: LineageEventBuilder, lineage: LineageConfig) -> dg.S
         description=f"Emits OpenLineage events ({lineage.transport}) for runs, assets and asset checks.",
     )
     def _openlineage(context: dg.SensorEvaluationContext):
-        if not clients:
-            clients.append(build_client(lineage))
+        from atlas_assets.lineage.delivery import deliver, read_records
+        from atlas_assets.lineage.transport import build_client
+
+        if not built:
+            built.append((event_builder(config, datasets, lineage), build_client(lineage)))
+        builder, client = built[0]
         after = int(context.cursor) if context.cursor else 0
         records = read_records(context.instance, after, lineage.max_records_per_tick)
-        report = deliver(records, after, builder, clients[0], context.instance)
+        report = deliver(records, after, builder, client, context.instance)
         context.update_cursor(str(report.last_storage_id))
         return dg.SkipReason(report.summary())
 
