@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.factory.partitions import partitions_def_for
@@ -40,7 +41,7 @@ class _ScheduleGroup:
 
 def build_schedules(
     specs: list[ObjectSpec],
-) -> tuple[list[dg.UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
+) -> tuple[list[UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
     """Jobs and schedules for every object with a cron."""
     groups: dict[_ScheduleGroup, list[dg.AssetKey]] = defaultdict(list)
     for spec in specs:
@@ -64,7 +65,7 @@ def build_schedules(
     return jobs, schedules
 
 
-def _schedule(job: dg.UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg.ScheduleDefinition:
+def _schedule(job: UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg.ScheduleDefinition:
     partitions_def = group.partitions_def
 
     @dg.schedule(
