@@ -38,6 +38,7 @@ def main() -> None:
             "dagster/asset_partition_range_start": args.start,
             "dagster/asset_partition_range_end": args.end,
         }
+        failed_checks: list[str] = []
         for selection, tags in ((partitioned, range_tags), (unpartitioned, {})):
             if selection:
                 result = job.execute_in_process(asset_selection=selection, tags=tags, instance=instance)
@@ -45,6 +46,14 @@ def main() -> None:
                     f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
                     f"for {len(selection)} assets"
                 )
+                failed_checks += [
+                    f"{e.asset_key.to_user_string()}:{e.check_name} ({e.severity.value})"
+                    for e in result.get_asset_check_evaluations()
+                    if not e.passed
+                ]
+    print(f"failing checks ({len(failed_checks)}; leads.csv is dirty on purpose):")
+    for failed in failed_checks:
+        print(f"  {failed}")
     catalog = defs.resources["iceberg_catalog"].catalog
     print("\nIceberg tables (namespace demo):")
     for spec in demo:

@@ -21,8 +21,10 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
     jobs, schedules = build_schedules(specs)
     connectors = build_source_resources(specs)
     with warnings.catch_warnings():
-        # single-run backfill policies are marked beta; one warning per asset would flood the log
+        # single-run backfill policies and partitioned checks are beta/preview APIs; one warning
+        # per asset would flood every load's log
         warnings.simplefilter("ignore", dg.BetaWarning)
+        warnings.simplefilter("ignore", dg.PreviewWarning)
         assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
     return dg.Definitions(
         assets=assets,
