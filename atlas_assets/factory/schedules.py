@@ -57,7 +57,6 @@ def build_schedules(
         job = dg.define_asset_job(
             group.job_name,
             selection=dg.AssetSelection.assets(*keys),
-            partitions_def=group.partitions_def,
             description=f"Ingests {len(keys)} object(s) on '{group.cron}' ({group.timezone}).",
         )
         jobs.append(job)

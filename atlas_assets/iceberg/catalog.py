@@ -13,12 +13,14 @@ from atlas_assets.config.runner import WarehouseConfig
 
 
 def warehouse_uri(location: str) -> str:
-    """A local path becomes an absolute file:// URI; object-store URIs pass through."""
+    """A local path becomes an absolute file:// URI; object-store URIs pass through.
+
+    Nothing is created here: loading definitions (e.g. `dagster definitions validate`) must not
+    write to disk; pyiceberg creates directories when it writes files.
+    """
     if "://" in location:
         return location
-    path = Path(location).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path.as_uri()
+    return Path(location).expanduser().resolve().as_uri()
 
 
 DEFAULT_SQL_CATALOG_URI = "sqlite:///.atlas/catalog.db"
