@@ -21,6 +21,7 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from atlas_assets.checks.quality_contract import QualityContract, build_contract
 from atlas_assets.checks.quality_contract_file import ContractFile, read_contract_file
@@ -76,14 +77,19 @@ def prepare_quality_checks(spec: ObjectSpec) -> threading.Thread | None:
 
 
 def run_quality_checks(
-    spec: ObjectSpec, data: pa.Table, window: TimeWindow | None
+    spec: ObjectSpec, data: pa.Table | ds.Dataset, window: TimeWindow | None
 ) -> list[dg.AssetCheckResult]:
-    """Run the object's contract over `data` (the rows one run wrote) and report every check."""
+    """Run the object's contract over `data` (the rows one run wrote) and report every check.
+
+    A dataset is scanned lazily by DuckDB, so memory does not grow with the partition.
+    """
     if not spec.config.quality.enabled:
         return []
     contract = object_contract(spec)
-    data = data.select([name for name in data.column_names if not name.startswith(LINEAGE_PREFIX)])
-    present = set(data.column_names)
+    if isinstance(data, pa.Table):
+        data = ds.dataset(data)
+    data = data.replace_schema(pa.schema([f for f in data.schema if not f.name.startswith(LINEAGE_PREFIX)]))
+    present = set(data.schema.names)
     window_length = window.end - window.start if window is not None else None
     document = contract.soda_document(dataset_identifier(spec.table_name), present, window_length)
     # Freshness is measured from the window's end; without a window, from now.
@@ -188,8 +194,8 @@ def _column_problems(spec: ObjectSpec, where: str) -> list[ConfigProblem]:
     return problems
 
 
-def _run_context(data: pa.Table, window: TimeWindow | None, reference: dt.datetime | None) -> dict[str, Any]:
-    context: dict[str, Any] = {"rows_written": data.num_rows}
+def _run_context(data: ds.Dataset, window: TimeWindow | None, reference: dt.datetime | None) -> dict[str, Any]:
+    context: dict[str, Any] = {"rows_written": data.count_rows()}
     if window is not None:
         context["window_start"] = window.start.isoformat()
         context["window_end"] = window.end.isoformat()

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import yaml
 
 from atlas_assets.checks.quality_contract_file import ContractFile, FileProblem
@@ -90,7 +91,7 @@ def _import_soda() -> SimpleNamespace:
 
 
 def run_contract(
-    document: dict[str, Any], data: pa.Table, view: str, data_timestamp: dt.datetime | None
+    document: dict[str, Any], data: pa.Table | ds.Dataset, view: str, data_timestamp: dt.datetime | None
 ) -> SodaRun:
     """Verify `document` (its dataset must be `dataset_identifier(view)`) against `data`.
 
@@ -99,7 +100,8 @@ def run_contract(
     soda = load_soda()
     connection = soda.duckdb.connect(":memory:")
     try:
-        # Registering an Arrow table is zero-copy: DuckDB scans the Arrow buffers in place.
+        # Registering Arrow is zero-copy: DuckDB scans a table's buffers in place, or streams a
+        # dataset's files batch by batch.
         connection.register(view, data)
         data_source = soda.DuckDBDataSourceImpl.from_existing_cursor(connection, name=DATA_SOURCE_NAME)
         source = soda.ContractYamlSource.from_str(yaml.safe_dump(document, sort_keys=False))

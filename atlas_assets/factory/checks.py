@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import dagster as dg
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from atlas_assets.checks.pii import pii_check_specs, run_pii_checks
 from atlas_assets.checks.quality import quality_check_specs, run_quality_checks
@@ -43,9 +45,23 @@ def evaluate_ingestion_checks(
     """Results for every declared check, from the run's write report and the rows it wrote."""
     yield _quarantine_result(spec, report)
     if len(declared) > 1:
-        written = report.written_rows()
+        written = report.written_dataset()
         yield from run_quality_checks(spec, written, window)
-        yield from run_pii_checks(spec, written)
+        yield from run_pii_checks(spec, pii_candidates(written, spec.pii_scan.sample_rows))
+
+
+def pii_candidates(written: ds.Dataset, sample_rows: int) -> pa.Table:
+    """Evenly spaced rows (at most ten per sampled row) for the PII scan to sample from.
+
+    Taking rows by index reads only the row groups that hold them, so the scan's input is
+    bounded whatever the partition's size, and the same data always yields the same rows.
+    """
+    total = written.count_rows()
+    limit = sample_rows * 10
+    if total <= limit:
+        return written.to_table()
+    step = total / limit
+    return written.take(pa.array([int(i * step) for i in range(limit)], pa.int64()))
 
 
 def _quarantine_result(spec: ObjectSpec, report: WriteReport) -> dg.AssetCheckResult:

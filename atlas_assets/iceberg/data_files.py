@@ -7,9 +7,10 @@ import uuid
 from types import TracebackType
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 from pyiceberg.io import FileIO
 from pyiceberg.io.fileformat import FileFormatFactory, FileFormatWriter
-from pyiceberg.io.pyarrow import schema_to_pyarrow
+from pyiceberg.io.pyarrow import PyArrowFileIO, schema_to_pyarrow
 from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
 from pyiceberg.table.locations import load_location_provider
 from pyiceberg.table.metadata import TableMetadata
@@ -102,3 +103,17 @@ class DataFileWriter:
         # from_args does not keep the spec id, which scanning the file back needs.
         data_file.spec_id = self._metadata.default_spec_id
         self.files.append(data_file)
+
+
+def arrow_paths(io: FileIO, locations: list[str]) -> tuple[pafs.FileSystem, list[str]]:
+    """A pyarrow filesystem for the table's FileIO (credentials included) and the files' paths on it."""
+    if isinstance(io, PyArrowFileIO):
+        paths, filesystem = [], None
+        for location in locations:
+            scheme, netloc, path = PyArrowFileIO.parse_location(location, io.properties)
+            filesystem = io.fs_by_scheme(scheme, netloc)
+            paths.append(path)
+        assert filesystem is not None
+        return filesystem, paths
+    filesystem, _ = pafs.FileSystem.from_uri(locations[0])
+    return filesystem, [pafs.FileSystem.from_uri(location)[1] for location in locations]
