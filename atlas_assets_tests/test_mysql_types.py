@@ -8,7 +8,6 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-import atlas_assets.config  # noqa: F401  (first: the config package must load before any connector)
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.mysql import MysqlResource
 from atlas_assets_tests.sql_support import Scratch, drain, extract_request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 
 import dagster as dg
 import pytest
@@ -158,3 +159,21 @@ def test_check_connection_works_for_mysql_from_runner_yaml(mysql_url):
 
     with dg.build_resources({"db": config.build_resource()}) as resources:
         resources.db.check_connection()
+
+
+def test_pooled_connections_are_closed_when_the_resource_is_torn_down(pg_url):
+    config = source_config(f"kind: postgres\nurl: '{pg_url}'\nobjects: [orders]\n")
+    with dg.build_resources({"db": config.build_resource()}) as resources:
+        with resources.db.engine().connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        observer = sa.create_engine(pg_url)
+        alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"
+        with observer.connect() as watch:
+            assert watch.execute(sa.text(alive), {"pid": pid}).scalar() == 1  # pooled, still open
+
+    deadline = time.monotonic() + 5
+    with observer.connect() as watch:
+        while watch.execute(sa.text(alive), {"pid": pid}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert watch.execute(sa.text(alive), {"pid": pid}).scalar() == 0
+    observer.dispose()

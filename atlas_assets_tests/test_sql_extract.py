@@ -11,7 +11,6 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-import atlas_assets.config  # noqa: F401  (first: the config package must load before any connector)
 from atlas_assets.config.objects import WriteMode
 from atlas_assets_tests.sql_support import (
     Mysql,

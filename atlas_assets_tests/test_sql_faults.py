@@ -10,7 +10,6 @@ import socket
 import pytest
 import sqlalchemy as sa
 
-import atlas_assets.config  # noqa: F401  (first: the config package must load before any connector)
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
 from atlas_assets.connectors.sql_server import ServerSqlResource

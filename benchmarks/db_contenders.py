@@ -11,7 +11,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-import atlas_assets.config  # noqa: F401  (the config package must load before any connector)
 from benchmarks.db_tables import TABLE
 
 Contender = Callable[[str, int, Path], int]

@@ -2,9 +2,9 @@
 
 Both paths read every column as PostgreSQL text and convert it column-wise to exact Arrow
 types (`postgres_types.py`), so neither builds a Python object per value. On the benchmark table
-COPY measured 4.5x the named server-side cursor (361k vs 80k rows/s, benchmarks/README.md) at
-73% of a bare `COPY ... TO STDOUT` into /dev/null, so it is the default; `extract_method: cursor`
-remains for servers or poolers that refuse COPY.
+COPY measured 2.5-4.5x the named server-side cursor in three runs (benchmarks/README.md), with
+the same types, so it is the default; `extract_method: cursor` remains for servers or poolers
+that refuse COPY.
 """
 
 from __future__ import annotations
