@@ -102,3 +102,17 @@ def test_lookback_rewrites_late_rows_of_the_previous_day(tmp_path, shop):
     ids = atlas.table("shop__orders").column("id").to_pylist()
     assert 1000 in ids
     assert len(ids) == len(set(ids)) == 49
+
+
+def test_a_sqlite_timestamp_stored_without_fraction_belongs_to_its_own_day(tmp_path):
+    shop = Shop(tmp_path / "shop.db")
+    shop.execute(
+        "INSERT INTO orders VALUES (1, 10, '2026-01-02 00:00:00'), (2, 20, '2026-01-01 23:59:59'), "
+        "(3, 30, '2026-01-02 00:00:00.000000')"
+    )
+    atlas = platform(tmp_path, shop_source(shop, ORDERS))
+
+    atlas.materialize("demo/shop/orders", partition="2026-01-02")
+
+    assert sorted(atlas.table("shop__orders").column("id").to_pylist()) == [1, 3]
+    assert not atlas.catalog.table_exists(("demo", "shop__orders__quarantine"))

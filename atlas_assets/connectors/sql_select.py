@@ -191,11 +191,33 @@ def _cursor_filters(cursor: sa.ColumnElement[Any], request: ExtractRequest) -> l
     return filters
 
 
+class _NaiveWindowBound(sa.types.TypeDecorator[dt.datetime]):
+    """A window bound for a naive timestamp column.
+
+    SQLite keeps timestamps as text and compares them as text. SQLAlchemy binds
+    '2026-01-02 00:00:00.000000', which sorts *after* a stored '2026-01-02 00:00:00', so such a
+    row would fall into the previous day's window. Bound without a zero fraction, the text sorts
+    at or before both stored forms, exactly as the instants do.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        return dialect.type_descriptor(sa.String() if dialect.name == "sqlite" else sa.DateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        text = value.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{text}.{value.microsecond:06d}" if value.microsecond else text
+
+
 def _bound(cursor: sa.ColumnElement[Any], value: dt.datetime) -> object:
     """Window bounds are UTC-aware; naive timestamp columns are taken to hold UTC."""
     column_type = cursor.type
     if isinstance(column_type, sa.DateTime) and not column_type.timezone:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return sa.bindparam(None, value.astimezone(dt.UTC).replace(tzinfo=None), type_=_NaiveWindowBound())
     if isinstance(column_type, sa.Date) and not isinstance(column_type, sa.DateTime):
         return value.astimezone(dt.UTC).date()
     return value
