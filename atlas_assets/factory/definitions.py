@@ -14,6 +14,7 @@ from atlas_assets.factory.assets import build_ingestion_asset
 from atlas_assets.gdpr import build_gdpr_erase_job
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
+from atlas_assets.factory.source_checks import build_check_sources_job
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
@@ -28,7 +29,11 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
     return dg.Definitions(
         assets=assets,
-        jobs=[*jobs, build_gdpr_erase_job(specs, quarantine_suffix=config.warehouse.quarantine_suffix)],
+        jobs=[
+            *jobs,
+            build_check_sources_job(connectors),
+            build_gdpr_erase_job(specs, quarantine_suffix=config.warehouse.quarantine_suffix),
+        ],
         schedules=schedules,
         resources=build_shared_resources(config),
     )

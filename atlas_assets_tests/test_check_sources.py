@@ -1,0 +1,63 @@
+"""The `check_sources` job tests sources' connections before anything is scheduled."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from atlas_assets_tests.harness import Shop, platform
+
+UNREACHABLE = "postgresql+psycopg2://nobody:s3cret-pass@127.0.0.1:9/none"
+
+
+@pytest.fixture
+def atlas(tmp_path):
+    shop = Shop(tmp_path / "shop.db")
+    return platform(tmp_path, f"""
+    tenants:
+      demo:
+        sources:
+          shop:
+            kind: sql
+            url: "{shop.url}"
+            objects: [orders]
+          remote:
+            kind: sql
+            url: "{UNREACHABLE}"
+            objects: [orders]
+    """)
+
+
+def _run(atlas, sources: list[str]) -> dg.ExecuteInProcessResult:
+    job = atlas.defs.resolve_job_def("check_sources")
+    return job.execute_in_process(
+        run_config={"ops": {"check_sources": {"config": {"sources": sources}}}},
+        instance=atlas.instance,
+        raise_on_error=False,
+    )
+
+
+def test_a_reachable_source_checks_ok(atlas):
+    result = _run(atlas, ["demo.shop"])
+
+    assert result.success
+    assert result.output_for_node("check_sources") == {"demo.shop": "ok"}
+
+
+def test_an_unreachable_source_fails_the_job_naming_it_without_its_password(atlas):
+    result = _run(atlas, [])
+
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("1 of 2 sources failed: demo.remote: failed (transient)")
+    assert "s3cret-pass" not in description
+
+
+def test_naming_an_unknown_source_fails_listing_the_known_ones(atlas):
+    result = _run(atlas, ["demo.nope"])
+
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "unknown sources: demo.nope; known: demo.remote, demo.shop" in (
+        failure.step_failure_data.user_failure_data.description
+    )
