@@ -6,6 +6,7 @@ Soda is imported on first use only: definitions load for thousands of assets mus
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import os
 import threading
 import warnings
@@ -15,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import yaml
 
 from atlas_assets.checks.quality_contract_file import ContractFile, FileProblem
@@ -90,6 +92,9 @@ def _import_soda() -> SimpleNamespace:
     )
 
 
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
 def run_contract(
     document: dict[str, Any], data: pa.Table | ds.Dataset, view: str, data_timestamp: dt.datetime | None
 ) -> SodaRun:
@@ -100,9 +105,12 @@ def run_contract(
     soda = load_soda()
     connection = soda.duckdb.connect(":memory:")
     try:
-        # Registering Arrow is zero-copy: DuckDB scans a table's buffers in place, or streams a
-        # dataset's files batch by batch.
-        connection.register(view, data)
+        # Duplicate-key and other aggregates hash every row; a memory limit makes DuckDB spill
+        # to disk instead, so checking a 10M-row partition costs no more memory than 1M.
+        connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        connection.execute("SET preserve_insertion_order = false")
+        connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/atlas-duckdb'")
+        _expose(connection, view, data)
         data_source = soda.DuckDBDataSourceImpl.from_existing_cursor(connection, name=DATA_SOURCE_NAME)
         source = soda.ContractYamlSource.from_str(yaml.safe_dump(document, sort_keys=False))
         session = soda.ContractVerificationSession.execute(
@@ -126,6 +134,21 @@ def run_contract(
                 details=_details(check_result),
             )
     return SodaRun(outcomes, tuple(session.get_errors()))
+
+
+def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset) -> None:
+    """Make `data` queryable as `view`, reading local Parquet files natively when it can.
+
+    DuckDB's own Parquet reader honours its memory limit; scanning an Arrow dataset goes through
+    Arrow's read-ahead and grows with the data, so files are read directly. Tables, in-memory
+    datasets and object-store files are registered as Arrow (zero-copy for tables).
+    """
+    if isinstance(data, ds.FileSystemDataset) and isinstance(data.filesystem, pafs.LocalFileSystem):
+        columns = ", ".join(f'"{name}"' for name in data.schema.names)
+        files = ", ".join("'" + path.replace("'", "''") + "'" for path in data.files)
+        connection.execute(f'CREATE VIEW "{view}" AS SELECT {columns} FROM read_parquet([{files}])')
+        return
+    connection.register(view, data)
 
 
 def dataset_identifier(view: str) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import reduce
-from itertools import islice
 from typing import Any
 
 import pyarrow as pa
@@ -20,11 +19,6 @@ def rows_to_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Record
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of at most `size` items, lazily."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def rebatch(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
@@ -65,9 +59,6 @@ def iceberg_compatible_type(arrow_type: pa.DataType) -> pa.DataType:
     return arrow_type
 
 
-def iceberg_compatible_schema(schema: pa.Schema) -> pa.Schema:
-    """`schema` with every field mapped by `iceberg_compatible_type`, all nullable."""
-    return pa.schema([pa.field(f.name, iceberg_compatible_type(f.type), nullable=True) for f in schema])
 
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
 
 
@@ -28,12 +27,6 @@ class PermanentSourceError(SourceError):
     transient = False
 
 
-_TRANSIENT_BUILTINS = (TimeoutError, ConnectionError, socket.timeout, socket.gaierror)
-
-
-def is_transient_builtin(exc: BaseException) -> bool:
-    """Network-level failures that any connector should treat as transient."""
-    return isinstance(exc, _TRANSIENT_BUILTINS)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 
@@ -53,15 +54,21 @@ def evaluate_ingestion_checks(
 def pii_candidates(written: ds.Dataset, sample_rows: int) -> pa.Table:
     """Evenly spaced rows (at most ten per sampled row) for the PII scan to sample from.
 
-    Taking rows by index reads only the row groups that hold them, so the scan's input is
-    bounded whatever the partition's size, and the same data always yields the same rows.
+    One streaming pass keeps only the chosen rows of each batch, so memory is bounded by the
+    batch and the sample whatever the partition's size, and the same data yields the same rows.
     """
     total = written.count_rows()
     limit = sample_rows * 10
     if total <= limit:
         return written.to_table()
-    step = total / limit
-    return written.take(pa.array([int(i * step) for i in range(limit)], pa.int64()))
+    wanted = np.unique((np.arange(limit) * (total / limit)).astype(np.int64))
+    picked, offset = [], 0
+    for batch in written.to_batches(batch_size=65_536, batch_readahead=1, fragment_readahead=1):
+        local = wanted[(wanted >= offset) & (wanted < offset + batch.num_rows)] - offset
+        if local.size:
+            picked.append(batch.take(pa.array(local)))
+        offset += batch.num_rows
+    return pa.Table.from_batches(picked, schema=written.schema)
 
 
 def _quarantine_result(spec: ObjectSpec, report: WriteReport) -> dg.AssetCheckResult:
