@@ -15,7 +15,6 @@ from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
 from atlas_assets.lineage.config import LineageConfig
 from atlas_assets.lineage.definitions import lineage_definitions
-from atlas_assets.masking.silver import build_silver_assets
 from atlas_assets_tests.harness import Platform, Shop, shop_source, write_runner
 
 ORDERS = "orders: {cursor: created_at, primary_key: [id]}"
@@ -84,8 +83,7 @@ def http_lineage(port: int) -> LineageConfig:
 
 def lineage_platform(tmp_path, body: str, lineage: LineageConfig) -> tuple[Platform, dg.SensorDefinition]:
     config, specs = load_runner_config(write_runner(tmp_path, body))
-    silver = dg.Definitions(assets=build_silver_assets(specs))
-    defs = dg.Definitions.merge(build_definitions(config, specs), silver)
+    defs = build_definitions(config, specs)
     (sensor,) = lineage_definitions(config, specs, lineage).sensors
     return Platform(tmp_path, defs, dg.DagsterInstance.ephemeral()), sensor
 

@@ -44,8 +44,7 @@ def shop(tmp_path):
 
 def silver_platform(tmp_path, shop: Shop, masking: str = "silver") -> Platform:
     config, specs = load_runner_config(write_runner(tmp_path, customers_runner(shop, masking)))
-    silver = dg.Definitions(assets=build_silver_assets(specs))
-    defs = dg.Definitions.merge(build_definitions(config, specs), silver)
+    defs = build_definitions(config, specs)  # silver assets are part of the code location
     return Platform(tmp_path, defs, dg.DagsterInstance.ephemeral())
 
 

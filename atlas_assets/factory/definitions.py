@@ -12,13 +12,16 @@ from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.factory.assets import build_ingestion_asset
 from atlas_assets.gdpr import build_gdpr_erase_job
+from atlas_assets.lineage.definitions import lineage_definitions
+from atlas_assets.masking.silver import build_silver_assets
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
 from atlas_assets.factory.source_checks import build_check_sources_job
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
-    """Every object's asset (with its checks), the schedules, and the resources they use."""
+    """Every object's asset (with its checks), silver assets where masking says so, schedules,
+    the check_sources and gdpr_erase jobs, the OpenLineage sensor and the shared resources."""
     jobs, schedules = build_schedules(specs)
     connectors = build_source_resources(specs)
     with warnings.catch_warnings():
@@ -27,7 +30,8 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)
         assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
-    return dg.Definitions(
+        assets += build_silver_assets(specs)
+    core = dg.Definitions(
         assets=assets,
         jobs=[
             *jobs,
@@ -37,6 +41,7 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         schedules=schedules,
         resources=build_shared_resources(config),
     )
+    return dg.Definitions.merge(core, lineage_definitions(config, specs))
 
 
 def definitions_from_file(path: str | os.PathLike[str] | None = None) -> dg.Definitions:
