@@ -13,7 +13,9 @@ UNREACHABLE = "postgresql+psycopg2://nobody:s3cret-pass@127.0.0.1:9/none"
 @pytest.fixture
 def atlas(tmp_path):
     shop = Shop(tmp_path / "shop.db")
-    return platform(tmp_path, f"""
+    return platform(
+        tmp_path,
+        f"""
     tenants:
       demo:
         sources:
@@ -25,7 +27,8 @@ def atlas(tmp_path):
             kind: sql
             url: "{UNREACHABLE}"
             objects: [orders]
-    """)
+    """,
+    )
 
 
 def _run(atlas, sources: list[str]) -> dg.ExecuteInProcessResult:

@@ -17,6 +17,7 @@ from atlas_assets.config.loader import parse_runner_config
 FILE = "conf/runner.yaml"
 MARK = "# <-- here"
 
+
 def error_of(text: str, env: Mapping[str, str] | None = None) -> RunnerConfigError:
     """The error `parse_runner_config` raises for `text` (failing the test if it loads)."""
     with pytest.raises(RunnerConfigError) as caught:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 import pytest
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.factory.definitions import build_definitions

@@ -20,12 +20,16 @@ def test_the_sql_kind_ingests_a_postgres_partition_into_iceberg(tmp_path, pg_url
         conn.execute(
             sa.text(f"CREATE TABLE {table} (id int PRIMARY KEY, total numeric(10,2), created_at timestamp)")
         )
-        conn.execute(sa.text(
-            f"INSERT INTO {table} SELECT g, g * 1.5, timestamp '2026-01-01' + g * interval '1 hour' "
-            "FROM generate_series(0, 71) g"
-        ))
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {table} SELECT g, g * 1.5, timestamp '2026-01-01' + g * interval '1 hour' "
+                "FROM generate_series(0, 71) g"
+            )
+        )
     try:
-        atlas = platform(tmp_path, f"""
+        atlas = platform(
+            tmp_path,
+            f"""
         tenants:
           demo:
             sources:
@@ -34,7 +38,8 @@ def test_the_sql_kind_ingests_a_postgres_partition_into_iceberg(tmp_path, pg_url
                 url: "{pg_url}"
                 objects:
                   {table}: {{cursor: created_at, primary_key: [id]}}
-        """)
+        """,
+        )
 
         atlas.materialize(f"demo/pg/{table}", partition="2026-01-02")
 

@@ -8,7 +8,6 @@ which is where Dagster does its real work. Atlas also parses and validates runne
     .venv/bin/python benchmarks/definitions_load.py --tenants 500 --objects 20 --rounds 3
 """
 
-
 import argparse
 import gc
 import statistics
@@ -31,8 +30,14 @@ def runner_yaml(tenants: int, objects: int) -> str:
         "tenants:",
     ]
     for t in range(tenants):
-        lines += [f"  tenant_{t}:", "    sources:", "      app_db:", "        kind: sql",
-                  f'        url: "sqlite:///t{t}.db"', "        objects:"]
+        lines += [
+            f"  tenant_{t}:",
+            "    sources:",
+            "      app_db:",
+            "        kind: sql",
+            f'        url: "sqlite:///t{t}.db"',
+            "        objects:",
+        ]
         lines += [f"          table_{o}: {{cursor: updated_at, primary_key: [id]}}" for o in range(objects)]
     return "\n".join(lines) + "\n"
 

@@ -31,21 +31,25 @@ def make_table(path: Path, rows: int) -> None:
     seconds_per_row = DAYS * 86400 / rows
     with engine.begin() as conn:
         conn.execute(sa.text("PRAGMA journal_mode=OFF"))
-        conn.execute(sa.text(
-            "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, status VARCHAR(16), "
-            "amount_cents INTEGER, price FLOAT, currency VARCHAR(3), note TEXT, is_gift BOOLEAN, "
-            "shipped_on DATE, created_at DATETIME)"
-        ))
-        conn.execute(sa.text(f"""
+        conn.execute(
+            sa.text(
+                "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, status VARCHAR(16), "
+                "amount_cents INTEGER, price FLOAT, currency VARCHAR(3), note TEXT, is_gift BOOLEAN, "
+                "shipped_on DATE, created_at DATETIME)"
+            )
+        )
+        conn.execute(
+            sa.text(f"""
             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {rows})
             INSERT INTO orders
             SELECT i, i % 50000, CASE i % 4 WHEN 0 THEN 'paid' WHEN 1 THEN 'shipped' WHEN 2 THEN 'new'
                    ELSE 'refunded' END, (i * 7919) % 100000, ((i * 31) % 10000) / 100.0, 'EUR',
                    'order note number ' || i, i % 9 = 0,
                    date('2026-01-01', '+' || CAST(i * {seconds_per_row} / 86400 AS INTEGER) || ' days'),
-                   datetime('2026-01-01', '+' || CAST(i * {seconds_per_row} AS INTEGER) || ' seconds') || '.000000'
+                   datetime('2026-01-01', '+' || CAST(i * {seconds_per_row} AS INTEGER) || ' seconds')
             FROM n
-        """))
+        """)
+        )
 
 
 ATLAS_RUN = """
@@ -75,8 +79,9 @@ catalog.create_namespace_if_not_exists("bench")
 start = time.perf_counter()
 frame = pd.read_sql("SELECT * FROM orders", sa.create_engine("sqlite:///{db}"))
 table = pa.Table.from_pandas(frame, preserve_index=False)
-table = table.cast(pa.schema([pa.field(f.name, pa.timestamp("us") if pa.types.is_timestamp(f.type) else f.type)
-                              for f in table.schema]))
+micros = [pa.field(f.name, pa.timestamp("us") if pa.types.is_timestamp(f.type) else f.type)
+          for f in table.schema]
+table = table.cast(pa.schema(micros))
 catalog.create_table_if_not_exists("bench.orders", schema=table.schema).append(table)
 seconds = time.perf_counter() - start
 print(json.dumps({{"rows": len(frame), "seconds": seconds,
@@ -87,7 +92,8 @@ print(json.dumps({{"rows": len(frame), "seconds": seconds,
 def runner_yaml(root: Path, db: Path, checks: bool) -> Path:
     path = root / ("runner.yaml" if checks else "runner_no_checks.yaml")
     governance = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         defaults:
           partitions: {{granularity: daily, start: "2026-01-01"}}
           retry: {{max_retries: 0}}
@@ -102,7 +108,8 @@ def runner_yaml(root: Path, db: Path, checks: bool) -> Path:
                 url: "sqlite:///{db}"
                 objects:
                   orders: {{cursor: created_at, primary_key: [id]{governance}}}
-    """))
+    """)
+    )
     return path
 
 
@@ -127,15 +134,23 @@ def main() -> None:
             started = time.perf_counter()
             make_table(db, rows)
             print(f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
-            for checks, name in ((False, "Atlas ingest, checks off"), (True, "Atlas ingest + quality & PII checks")):
+            for checks, name in (
+                (False, "Atlas ingest, checks off"),
+                (True, "Atlas ingest + quality & PII checks"),
+            ):
                 atlas = measure(ATLAS_RUN.format(runner=str(runner_yaml(root, db, checks))))
                 assert atlas["rows"] == rows, atlas
                 results.append((name, rows, atlas))
             if not args.skip_pandas and rows == min(args.rows):
-                results.append(("pandas.read_sql → pyiceberg append", rows, measure(PANDAS_RUN.format(root=root, db=db))))
+                results.append(
+                    ("pandas.read_sql → pyiceberg append", rows, measure(PANDAS_RUN.format(root=root, db=db)))
+                )
     print(f"\n{'contender':<40} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak RSS MB':>12}")
     for name, rows, r in results:
-        print(f"{name:<40} {rows:>10,} {r['seconds']:>8.1f} {rows / r['seconds']:>10,.0f} {r['peak_rss_mb']:>12.0f}")
+        print(
+            f"{name:<40} {rows:>10,} {r['seconds']:>8.1f} "
+            f"{rows / r['seconds']:>10,.0f} {r['peak_rss_mb']:>12.0f}"
+        )
     for kind in ("checks off", "quality & PII"):
         ours = [r for name, _, r in results if name.startswith("Atlas") and kind in name]
         if len(ours) >= 2:

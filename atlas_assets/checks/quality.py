@@ -194,7 +194,9 @@ def _column_problems(spec: ObjectSpec, where: str) -> list[ConfigProblem]:
     return problems
 
 
-def _run_context(data: ds.Dataset, window: TimeWindow | None, reference: dt.datetime | None) -> dict[str, Any]:
+def _run_context(
+    data: ds.Dataset, window: TimeWindow | None, reference: dt.datetime | None
+) -> dict[str, Any]:
     context: dict[str, Any] = {"rows_written": data.count_rows()}
     if window is not None:
         context["window_start"] = window.start.isoformat()

@@ -6,8 +6,8 @@ Soda is imported on first use only: definitions load for thousands of assets mus
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import os
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass, field

@@ -68,15 +68,24 @@ class ObjectConfig(InheritedSettings):
     """One object of a source: a table, a query or a file set, and how to write it."""
 
     description: str | None = None
-    table: str | None = Field(default=None, description="Source table (may be schema-qualified); defaults to the name.")
+    table: str | None = Field(
+        default=None, description="Source table (may be schema-qualified); defaults to the name."
+    )
     query: str | None = Field(default=None, description="A named SQL query instead of a table.")
     columns: list[str] | None = Field(default=None, description="Columns to extract; all when omitted.")
-    cursor: str | None = Field(default=None, description="Column that places a row in a time window or id order.")
+    cursor: str | None = Field(
+        default=None, description="Column that places a row in a time window or id order."
+    )
     primary_key: list[str] = Field(default_factory=list)
-    write: WriteMode | None = Field(default=None, description="Defaults to partition_overwrite with a cursor, else replace.")
+    write: WriteMode | None = Field(
+        default=None, description="Defaults to partition_overwrite with a cursor, else replace."
+    )
     lookback: Duration = Field(default=None, description="Extend each window's start back by this much.")
     column_types: dict[str, str] = Field(
-        default_factory=dict, description="Declared column types, e.g. {amount: 'decimal(12,2)'}; rows that don't fit are quarantined."
+        default_factory=dict,
+        description=(
+            "Declared column types, e.g. {amount: 'decimal(12,2)'}; rows that don't fit are quarantined."
+        ),
     )
     pii: PiiColumns = Field(
         default_factory=dict,
@@ -85,7 +94,9 @@ class ObjectConfig(InheritedSettings):
     quality: QualityConfig = Field(default_factory=QualityConfig, description="Data quality checks.")
     subject_keys: dict[str, str] = Field(
         default_factory=dict,
-        description="Data-subject keys for GDPR erase: key kind → column, e.g. {email: email, customer_id: id}.",
+        description=(
+            "Data-subject keys for GDPR erase: key kind → column, e.g. {email: email, customer_id: id}."
+        ),
     )
 
     @field_validator("pii")
@@ -140,7 +151,9 @@ class SourceConfigBase(InheritedSettings):
 
     kind: str
     description: str | None = None
-    objects: Annotated[dict[ObjectName, ObjectConfig], BeforeValidator(_objects_shorthand)] = Field(min_length=1)
+    objects: Annotated[dict[ObjectName, ObjectConfig], BeforeValidator(_objects_shorthand)] = Field(
+        min_length=1
+    )
 
     def object_configs(self) -> dict[str, ObjectConfig]:
         return dict(self.objects)

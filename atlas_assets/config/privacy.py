@@ -1,13 +1,13 @@
 """A tenant's privacy settings: the HMAC secret for `hash` masking and its own PII recognizers.
 
-    tenants:
-      acme:
-        privacy:
-          secret: "${ACME_PII_SECRET}"          # HMAC-SHA256 key; required when any object hashes
-          recognizers:
-            - entity: EMPLOYEE_ID
-              patterns: ['EMP-\\d{6}']          # or {regex: ..., score: 0.8}
-              context: [employee, staff]        # words (in the value or the column name) that raise the score
+tenants:
+  acme:
+    privacy:
+      secret: "${ACME_PII_SECRET}"          # HMAC-SHA256 key; required when any object hashes
+      recognizers:
+        - entity: EMPLOYEE_ID
+          patterns: ['EMP-\\d{6}']          # or {regex: ..., score: 0.8}
+          context: [employee, staff]        # words (in the value or the column name) that raise the score
 """
 
 from __future__ import annotations

@@ -10,7 +10,13 @@ import dagster as dg
 from atlas_assets.config.errors import ConfigProblem
 from atlas_assets.config.objects import ObjectConfig, SourceConfigBase, WriteMode
 from atlas_assets.config.runner import RunnerConfig, TenantConfig
-from atlas_assets.config.settings import PartitionsConfig, PiiConfig, RetryConfig, ScheduleConfig, merge_settings
+from atlas_assets.config.settings import (
+    PartitionsConfig,
+    PiiConfig,
+    RetryConfig,
+    ScheduleConfig,
+    merge_settings,
+)
 from atlas_assets.connectors.contract import DEFAULT_BATCH_SIZE
 
 
@@ -66,7 +72,9 @@ def resolve_objects(config: RunnerConfig) -> tuple[list[ObjectSpec], list[Config
         for source_name, source in tenant.sources.items():
             for object_name, obj in source.object_configs().items():
                 spec = _resolve_one(config, tenant_name, tenant, source_name, source, object_name, obj)
-                if spec.write_mode.is_partitioned and (spec.partitions is None or spec.partitions.start is None):
+                if spec.write_mode.is_partitioned and (
+                    spec.partitions is None or spec.partitions.start is None
+                ):
                     problems.append(
                         ConfigProblem(
                             f"{spec.path}.partitions.start",

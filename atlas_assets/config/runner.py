@@ -28,7 +28,9 @@ class WarehouseConfig(StrictModel):
 
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     location: str = Field(default=".atlas/warehouse", description="Local path or s3://bucket/prefix.")
-    target_file_mb: int = Field(default=128, ge=1, description="Rolling size of written data files (in Arrow bytes).")
+    target_file_mb: int = Field(
+        default=128, ge=1, description="Rolling size of written data files (in Arrow bytes)."
+    )
     quarantine_suffix: str = "__quarantine"
 
 
@@ -36,7 +38,9 @@ class TenantConfig(InheritedSettings):
     """A tenant: an Iceberg namespace, a Dagster asset group and its sources."""
 
     description: str | None = None
-    namespace: str | None = Field(default=None, pattern=NAME_PATTERN, description="Iceberg namespace; the tenant name by default.")
+    namespace: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="Iceberg namespace; the tenant name by default."
+    )
     sources: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SourceConfig] = Field(min_length=1)
     privacy: TenantPrivacyConfig = Field(
         default_factory=TenantPrivacyConfig,

@@ -27,7 +27,9 @@ def _check_timezone(value: str | None) -> str | None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Europe/Paris'") from exc
+        raise ValueError(
+            f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Europe/Paris'"
+        ) from exc
     return value
 
 
@@ -75,7 +77,13 @@ class RetryConfig(StrictModel):
 
 
 DEFAULT_PII_ENTITIES = (
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN"
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "PERSON",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "US_SSN",
 )
 DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "CA", "BR", "IL")
 
@@ -121,7 +129,6 @@ class InheritedSettings(StrictModel):
     pii_scan: PiiConfig | None = None
     owners: list[str] | None = Field(default=None, description="Emails or 'team:name'.")
     batch_size: int | None = Field(default=None, ge=1, description="Rows per extracted Arrow batch.")
-
 
     @field_validator("owners")
     @classmethod

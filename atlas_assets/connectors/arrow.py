@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 def rows_to_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:
     """Tuples (one per row, in schema order) → a RecordBatch of exactly `schema`."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
-    arrays = [pa.array(col, type=field.type, from_pandas=False) for col, field in zip(columns, schema, strict=True)]
+    arrays = [
+        pa.array(col, type=field.type, from_pandas=False) for col, field in zip(columns, schema, strict=True)
+    ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
 
 
 def rebatch(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
@@ -48,7 +48,11 @@ def iceberg_compatible_type(arrow_type: pa.DataType) -> pa.DataType:
         return pa.decimal128(20, 0)
     if pa.types.is_float16(arrow_type):
         return pa.float32()
-    if pa.types.is_null(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
+    if (
+        pa.types.is_null(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_string_view(arrow_type)
+    ):
         return pa.string()
     if pa.types.is_large_binary(arrow_type) or pa.types.is_binary_view(arrow_type):
         return pa.binary()
@@ -57,8 +61,6 @@ def iceberg_compatible_type(arrow_type: pa.DataType) -> pa.DataType:
     if pa.types.is_large_list(arrow_type) or pa.types.is_list(arrow_type):
         return pa.list_(iceberg_compatible_type(arrow_type.value_type))
     return arrow_type
-
-
 
 
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -27,8 +27,6 @@ class PermanentSourceError(SourceError):
     transient = False
 
 
-
-
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """Replace every secret value found in `text` with '***'."""
     for secret in secrets:

@@ -13,6 +13,8 @@ from atlas_assets.connectors.sql import SqlSourceConfig
 
 SOURCE_CONFIGS = (SqlSourceConfig, PostgresSourceConfig, MysqlSourceConfig, CsvSourceConfig)
 
-SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]  # noqa: UP007
+SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]
 
-SOURCE_KINDS: tuple[str, ...] = tuple(cls.model_fields["kind"].annotation.__args__[0] for cls in SOURCE_CONFIGS)
+SOURCE_KINDS: tuple[str, ...] = tuple(
+    cls.model_fields["kind"].annotation.__args__[0] for cls in SOURCE_CONFIGS
+)

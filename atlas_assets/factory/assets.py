@@ -6,9 +6,9 @@ from typing import Any
 
 import dagster as dg
 
+from atlas_assets.checks.quality import prepare_quality_checks
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
-from atlas_assets.checks.quality import prepare_quality_checks
 from atlas_assets.connectors.contract import SourceConnector, TimeWindow
 from atlas_assets.factory.checks import evaluate_ingestion_checks, ingestion_check_specs
 from atlas_assets.factory.partitions import partitions_def_for

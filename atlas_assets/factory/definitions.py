@@ -11,12 +11,12 @@ from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.factory.assets import build_ingestion_asset
-from atlas_assets.gdpr import build_gdpr_erase_job
-from atlas_assets.lineage.definitions import lineage_definitions
-from atlas_assets.masking.silver import build_silver_assets
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
 from atlas_assets.factory.source_checks import build_check_sources_job
+from atlas_assets.gdpr import build_gdpr_erase_job
+from atlas_assets.lineage.definitions import lineage_definitions
+from atlas_assets.masking.silver import build_silver_assets
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:

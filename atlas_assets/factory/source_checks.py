@@ -3,7 +3,6 @@
 (No `from __future__ import annotations`: Dagster reads the op's config type from its annotation.)
 """
 
-
 import dagster as dg
 
 from atlas_assets.connectors.contract import SourceConnector
