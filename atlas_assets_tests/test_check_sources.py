@@ -34,7 +34,7 @@ def atlas(tmp_path):
 def _run(atlas, sources: list[str]) -> dg.ExecuteInProcessResult:
     job = atlas.defs.resolve_job_def("check_sources")
     return job.execute_in_process(
-        run_config={"ops": {"check_sources": {"config": {"sources": sources}}}},
+        run_config={"ops": {"check_source_connections": {"config": {"sources": sources}}}},
         instance=atlas.instance,
         raise_on_error=False,
     )
@@ -44,7 +44,7 @@ def test_a_reachable_source_checks_ok(atlas):
     result = _run(atlas, ["demo.shop"])
 
     assert result.success
-    assert result.output_for_node("check_sources") == {"demo.shop": "ok"}
+    assert result.output_for_node("check_source_connections") == {"demo.shop": "ok"}
 
 
 def test_an_unreachable_source_fails_the_job_naming_it_without_its_password(atlas):

@@ -168,3 +168,9 @@ def test_each_source_connector_is_bound_to_its_own_assets_only(defs):
 
 def test_the_gdpr_erase_job_is_part_of_the_code_location(defs):
     assert defs.resolve_job_def("gdpr_erase").name == "gdpr_erase"
+
+
+def test_the_whole_code_location_resolves_without_conflicts(defs):
+    repository = defs.get_repository_def()
+    jobs = {job.name for job in repository.get_all_jobs()}
+    assert {"check_sources", "gdpr_erase"} <= jobs

@@ -9,6 +9,7 @@ from atlas_assets.connectors.contract import SourceConnector
 from atlas_assets.connectors.errors import SourceError
 
 JOB_NAME = "check_sources"
+OP_NAME = "check_source_connections"
 
 
 class CheckSourcesConfig(dg.Config):
@@ -25,7 +26,7 @@ def build_check_sources_job(connectors: dict[str, SourceConnector]) -> dg.JobDef
     """
     by_label = {key.replace("__", ".", 1): connector for key, connector in connectors.items()}
 
-    @dg.op(name=JOB_NAME, description="check_connection() on every selected source.")
+    @dg.op(name=OP_NAME, description="check_connection() on every selected source.")
     def _check(context: dg.OpExecutionContext, config: CheckSourcesConfig) -> dict[str, str]:
         unknown = sorted(set(config.sources) - set(by_label))
         if unknown:
