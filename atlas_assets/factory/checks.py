@@ -7,6 +7,7 @@ check's failure stops downstream assets in the same run.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 import dagster as dg
@@ -48,20 +49,24 @@ def evaluate_ingestion_checks(
     if len(declared) > 1:
         written = report.written_dataset()
         yield from run_quality_checks(spec, written, window)
-        yield from run_pii_checks(spec, pii_candidates(written, spec.pii_scan.sample_rows))
+        candidates = pii_candidates(written, spec.pii_scan.sample_rows, seed=spec.label)
+        yield from run_pii_checks(spec, candidates)
 
 
-def pii_candidates(written: ds.Dataset, sample_rows: int) -> pa.Table:
-    """Evenly spaced rows (at most ten per sampled row) for the PII scan to sample from.
+def pii_candidates(written: ds.Dataset, sample_rows: int, seed: str) -> pa.Table:
+    """A seeded random subset of rows (ten per sampled row) for the PII scan to sample from.
 
-    One streaming pass keeps only the chosen rows of each batch, so memory is bounded by the
-    batch and the sample whatever the partition's size, and the same data yields the same rows.
+    Random rather than evenly spaced, which aliases with periodic data (every 100th row of a
+    generator with period 10 sees one kind of row). One streaming pass keeps only the chosen
+    rows of each batch, so memory is bounded by the batch and the sample whatever the
+    partition's size; the same data and seed always yield the same rows.
     """
     total = written.count_rows()
     limit = sample_rows * 10
     if total <= limit:
         return written.to_table()
-    wanted = np.unique((np.arange(limit) * (total / limit)).astype(np.int64))
+    rng = np.random.default_rng(zlib.crc32(seed.encode()))
+    wanted = np.sort(rng.choice(total, size=limit, replace=False))
     picked, offset = [], 0
     for batch in written.to_batches(batch_size=65_536, batch_readahead=1, fragment_readahead=1):
         local = wanted[(wanted >= offset) & (wanted < offset + batch.num_rows)] - offset
