@@ -202,3 +202,26 @@ def test_a_primary_key_column_can_be_hashed_but_not_masked():
 
     with pytest.raises(RunnerConfigError, match="primary key: 'mask' makes keys collide"):
         parse_runner_config(yaml.safe_dump(document), "runner.yaml", {})
+
+
+def test_hash_of_a_column_with_many_repeats_matches_hmac_of_each_value():
+    spec = specs_for({"country": "hash"}, {"acme": ACME_SECRET})["acme"]
+    countries = ["FR", "DE", None, "US"] * 1_000
+
+    result = masked(spec, {"country": countries})
+
+    key = ACME_SECRET.encode()
+    expected = {c: hmac.new(key, c.encode(), hashlib.sha256).hexdigest() for c in ("FR", "DE", "US")}
+    assert result["country"] == [None if c is None else expected[c] for c in countries]
+
+
+def test_a_batch_sliced_from_a_larger_table_is_masked_like_the_same_values_alone():
+    spec = specs_for({"phone": "mask"}, {"acme": None})["acme"]
+    phones = ["+1 (415) 555-0123", None, "12-345", "4111 1111 1111 1111", "Jane Doe"] * 3
+    transform = masking_transform(spec)
+    assert transform is not None
+
+    batches = pa.table({"phone": phones}).to_batches(max_chunksize=4)
+
+    sliced = [value for batch in batches for value in transform(batch).column("phone").to_pylist()]
+    assert sliced == masked(spec, {"phone": phones})["phone"]

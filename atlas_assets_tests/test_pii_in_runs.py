@@ -7,7 +7,6 @@ import pytest
 
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
-from atlas_assets.masking.silver import build_silver_assets
 from atlas_assets_tests.harness import Platform, Shop, write_runner
 
 SECRET = "pii-in-runs-secret-0123"
@@ -42,9 +41,7 @@ def contacts_platform(tmp_path, shop: Shop, on_undeclared: str, pii: str = "{ema
               contacts: {{cursor: updated_at, primary_key: [id], pii: {pii}}}
     """
     config, specs = load_runner_config(write_runner(tmp_path, body))
-    silver = dg.Definitions(assets=build_silver_assets(specs))
-    defs = dg.Definitions.merge(build_definitions(config, specs), silver)
-    return Platform(tmp_path, defs, dg.DagsterInstance.ephemeral())
+    return Platform(tmp_path, build_definitions(config, specs), dg.DagsterInstance.ephemeral())
 
 
 def pii_evaluation(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:

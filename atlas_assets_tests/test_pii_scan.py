@@ -195,3 +195,19 @@ def test_empty_data_passes_without_loading_anything():
 
     assert result.passed is True
     assert result.metadata["sampled_rows"].value == 0
+
+
+def test_a_lower_case_phrase_in_free_text_is_not_taken_for_a_person():
+    notes = ["gift wrap please", "leave at the door", "call on arrival"] * 100
+
+    result = scan(object_spec(), {"notes": notes})
+
+    assert result.passed is True
+
+
+def test_a_lower_case_name_column_still_counts_as_person():
+    names = [name.lower() for name in people()["holder"]]
+
+    result = scan(object_spec(), {"holder": names})
+
+    assert undeclared(result)["holder"]["PERSON"] >= 0.8

@@ -9,7 +9,7 @@ Configurations, each run `--repeat` times (medians):
   A  email, phone declared `keep`, PII check off            the reference ingest
   B  email → hash, phone → mask, PII check off              B − A = masking on write
   C  as B, PII check on (warn)                               scan_seconds from the check's metadata
-  D  as C, engine warmed in a thread as the run starts       (`warm_pii_engine`)
+  D  as C, Presidio loaded by the scan worker process       (`warm_pii_engine` as the run starts)
   E  nothing declared, PII check on, warmed                  every text column scanned: worst case
 
 The PII share is the check's own `scan_seconds` over the rest of the same run (C and D), and

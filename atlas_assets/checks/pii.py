@@ -4,7 +4,7 @@ The functions the definitions factory calls:
 
 - `pii_check_specs(spec)`: the `pii_scan` `AssetCheckSpec` (cheap: no Presidio or spaCy import).
 - `warm_pii_engine(spec)` (optional, at the start of the asset's op): loads Presidio and spaCy in a
-  background thread, so the ~1-2 s it takes overlaps the extraction instead of following it.
+  worker process, so the ~1-2 s it takes overlaps the extraction instead of following it.
 - `run_pii_checks(spec, data)`: samples the text columns of exactly the rows the run committed,
   detects PII entities with Presidio, and fails the check when a column not declared under the
   object's `pii:` holds any. Metadata reports column → entity type → hit rate, never a value.
@@ -15,8 +15,6 @@ or `fail` (ERROR severity and blocking, so downstream assets such as `silver` do
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
 
 import dagster as dg
@@ -25,8 +23,6 @@ import pyarrow as pa
 from atlas_assets.config.resolve import ObjectSpec
 
 PII_CHECK = "pii_scan"
-
-log = logging.getLogger(__name__)
 
 
 def pii_check_specs(
@@ -52,27 +48,19 @@ def pii_check_specs(
     ]
 
 
-def warm_pii_engine(spec: ObjectSpec) -> threading.Thread | None:
-    """Start building the object's Presidio analyzer in a daemon thread (None when nothing to scan).
+def warm_pii_engine(spec: ObjectSpec) -> bool:
+    """Start loading Presidio for the object's scan in a worker process, while the run ingests.
 
-    The analyzer is cached per process, so `run_pii_checks` later finds it ready (or waits for
-    this build to finish). A failure here is only logged: the scan builds again and reports it.
+    Call it as the asset's op starts. The worker lives as long as this process; later scans run
+    in it. Returns False (and scans stay in process) when no PII check applies or no process can
+    be started.
     """
     if spec.pii_scan.on_undeclared == "ignore":
-        return None
-    from atlas_assets.checks.pii_engine import EngineSettings, pii_analyzer
+        return False
+    from atlas_assets.checks import pii_worker
+    from atlas_assets.checks.pii_scan import engine_settings
 
-    settings = EngineSettings(tuple(spec.pii_scan.phone_regions), spec.tenant_config.privacy.recognizers)
-
-    def build() -> None:
-        try:
-            pii_analyzer(settings)
-        except Exception:
-            log.exception("warming the PII analyzer failed; the scan will retry")
-
-    thread = threading.Thread(target=build, name="atlas-pii-warmup", daemon=True)
-    thread.start()
-    return thread
+    return pii_worker.start(engine_settings(spec.pii_scan, spec.tenant_config.privacy.recognizers))
 
 
 def run_pii_checks(spec: ObjectSpec, data: pa.Table) -> list[dg.AssetCheckResult]:

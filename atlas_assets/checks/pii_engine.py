@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from atlas_assets.config.privacy import PiiRecognizerConfig
-
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
     from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
@@ -38,11 +36,20 @@ _lock = threading.Lock()
 
 
 @dataclass(frozen=True)
+class CustomRecognizer:
+    """A tenant's regex recognizer as plain data (picklable for the scan worker process)."""
+
+    entity: str
+    patterns: tuple[tuple[str, float], ...]  # (regex, score)
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     """What distinguishes one cached analyzer from another (hashable, so it keys the cache)."""
 
     phone_regions: tuple[str, ...]
-    recognizers: tuple[PiiRecognizerConfig, ...] = ()
+    recognizers: tuple[CustomRecognizer, ...] = ()
 
 
 class PiiAnalyzer:
@@ -105,7 +112,7 @@ def _build(settings: EngineSettings) -> PiiAnalyzer:
             PatternRecognizer(
                 supported_entity=custom.entity,
                 name=name,
-                patterns=[Pattern(f"{name}_{i}", p.regex, p.score) for i, p in enumerate(custom.patterns)],
+                patterns=[Pattern(f"{name}_{i}", rx, score) for i, (rx, score) in enumerate(custom.patterns)],
                 context=list(custom.context) or None,
             )
         )

@@ -35,12 +35,12 @@ def mask_values(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     is_email = _flags(pc.match_substring_regex(text, _EMAIL))
     is_number = _flags(pc.match_substring_regex(text, _NUMBER)) & ~is_email
     is_words = ~(is_email | is_number)
+    rules = (_mask_emails, _mask_numbers, _mask_words)
     groups = [np.flatnonzero(flags) for flags in (is_email, is_number, is_words)]
-    masked = [
-        _mask_emails(text.take(groups[0])),
-        _mask_numbers(text.take(groups[1])),
-        _mask_words(text.take(groups[2])),
-    ]
+    for rule, group in zip(rules, groups, strict=True):
+        if len(group) == len(text):  # one shape for the whole column (the usual case): no routing
+            return rule(text).cast(pa.string())
+    masked = [rule(text.take(group)) for rule, group in zip(rules, groups, strict=True)]
     # Put each value back in its row: row r's result sits at position inverse[r] of the concatenation.
     order = np.concatenate(groups)
     inverse = np.empty(len(text), dtype=np.int64)
@@ -77,17 +77,27 @@ def _mask_numbers(text: pa.Array) -> pa.Array:
 def _star_digits(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """`text` with every ASCII digit replaced by `*`, and the number of digits in each value.
 
-    Works on the data buffer at once: digit bytes never occur inside a multi-byte UTF-8
-    character, so lengths and offsets are unchanged.
+    Works on the bytes of the values at once: digit bytes never occur inside a multi-byte UTF-8
+    character, so lengths are unchanged. Only this array's own bytes are read, not the whole
+    buffer it may be a slice of (a batch of a bigger table).
     """
-    validity, offsets_buffer, data = text.buffers()
+    _, offsets_buffer, data = text.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[text.offset : text.offset + len(text) + 1]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    first = int(offsets[0])
+    everything = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    raw = everything[first : int(offsets[-1])]
+    relative = offsets - first
     is_digit = (raw >= _ZERO) & (raw <= _NINE)
-    running = np.concatenate([[0], np.cumsum(is_digit, dtype=np.int64)])
-    digits = running[offsets[1:]] - running[offsets[:-1]]
+    running = np.zeros(len(raw) + 1, dtype=np.int32)
+    np.cumsum(is_digit, dtype=np.int32, out=running[1:])
+    digits = running[relative[1:]] - running[relative[:-1]]
     starred = np.where(is_digit, np.uint8(_STAR), raw)
+    validity = pc.is_valid(text).buffers()[1] if text.null_count else None
     array = pa.StringArray.from_buffers(
-        len(text), offsets_buffer, pa.py_buffer(starred.tobytes()), validity, text.null_count, text.offset
+        len(text),
+        pa.py_buffer(relative.astype(np.int32).tobytes()),
+        pa.py_buffer(starred.tobytes()),
+        validity,
+        text.null_count,
     )
     return array, digits
