@@ -13,6 +13,7 @@ from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.connectors.mysql import MysqlResource
 from atlas_assets.connectors.postgres import PostgresResource
+from atlas_assets.connectors.sql import SqlResource
 
 
 def source_config(source: str, env: dict[str, str] | None = None):
@@ -177,3 +178,9 @@ def test_pooled_connections_are_closed_when_the_resource_is_torn_down(pg_url):
             time.sleep(0.05)
         assert watch.execute(sa.text(alive), {"pid": pid}).scalar() == 0
     observer.dispose()
+
+
+def test_the_generic_sql_lineage_namespace_carries_no_credentials():
+    resource = SqlResource(url="postgresql+psycopg2://atlas:pw@db.example:5432/shop?sslmode=require")
+
+    assert resource.dataset_namespace() == "postgresql+psycopg2://db.example:5432/shop"

@@ -79,7 +79,9 @@ class SqlResource(SourceConnector):
 
     def dataset_namespace(self) -> str:
         url = self.connection_url()
-        return url.set(password=None, username=None, query={}).render_as_string(hide_password=True)
+        # URL.set(username=None) keeps the old value, so rebuild the URL without user info.
+        bare = sa.engine.URL.create(url.drivername, host=url.host, port=url.port, database=url.database)
+        return bare.render_as_string(hide_password=True)
 
     def check_connection(self) -> None:
         with self._classified("check_connection"), self.engine().connect() as conn:

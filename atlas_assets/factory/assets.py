@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from atlas_assets.checks.pii import warm_pii_engine
 from atlas_assets.checks.quality import prepare_quality_checks
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
@@ -47,6 +48,8 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
     )
     def _ingest(context: dg.AssetExecutionContext) -> Iterator[Any]:
         prepare_quality_checks(spec)
+        if spec.pii_scan.preload_engine:
+            warm_pii_engine(spec)
         masking = masking_transform(spec)
         connector = getattr(context.resources, spec.resource_key)
         extract = SourceExtract(spec, connector, transforms=(masking,) if masking else ())
