@@ -18,7 +18,14 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from atlas_assets.connectors.sql_codecs import ColumnCodec, direct, naive_as_utc, nonzero, text_to_time
+from atlas_assets.connectors.sql_codecs import (
+    ColumnCodec,
+    direct,
+    naive_as_utc,
+    nonzero,
+    numeric_codec,
+    text_to_time,
+)
 
 
 def mysql_codec(column_type: sa.types.TypeEngine[Any]) -> ColumnCodec | None:
@@ -44,9 +51,7 @@ def mysql_codec(column_type: sa.types.TypeEngine[Any]) -> ColumnCodec | None:
     if isinstance(t, sa.Float):
         return direct(pa.float64())
     if isinstance(t, sa.Numeric):
-        if t.precision is not None and t.precision <= 38:
-            return direct(pa.decimal128(t.precision, t.scale or 0))
-        return direct(pa.string())
+        return numeric_codec(t)
     if isinstance(t, mysql.TIMESTAMP):
         return ColumnCodec(pa.timestamp("us", tz="UTC"), parse_type=pa.timestamp("us"), finish=naive_as_utc)
     if isinstance(t, sa.DateTime):

@@ -25,6 +25,7 @@ from atlas_assets.connectors.sql_codecs import (
     hex_to_binary,
     json_text_list,
     micros_to_duration,
+    numeric_codec,
     text_to_bool,
     text_to_time,
 )
@@ -69,9 +70,7 @@ def postgres_codec(column_type: sa.types.TypeEngine[Any]) -> ColumnCodec | None:
     if isinstance(t, sa.Float):
         return direct(pa.float64())
     if isinstance(t, sa.Numeric):
-        if t.precision is not None and t.precision <= 38:
-            return direct(pa.decimal128(t.precision, t.scale or 0))
-        return _STRING
+        return numeric_codec(t)
     if isinstance(t, sa.DateTime):
         return direct(pa.timestamp("us", tz="UTC" if t.timezone else None))
     if isinstance(t, sa.Date):

@@ -50,6 +50,13 @@ def direct(arrow_type: pa.DataType) -> ColumnCodec:
     return ColumnCodec(arrow_type)
 
 
+def numeric_codec(column_type: sa.Numeric[Any]) -> ColumnCodec:
+    """Exact decimals up to 38 digits keep precision and scale; wider or unconstrained stay text."""
+    if column_type.precision is not None and column_type.precision <= 38:
+        return direct(pa.decimal128(column_type.precision, column_type.scale or 0))
+    return direct(pa.string())
+
+
 def decode_text_column(values: pa.Array, codec: ColumnCodec) -> pa.Array:
     """A column of raw text (or bytes) → `codec.arrow_type`; `values` may already be `text_type`."""
     if values.type != codec.text_type:
