@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -59,12 +60,14 @@ def main() -> None:
     for spec in demo:
         table = catalog.load_table((spec.namespace, spec.table_name))
         print(f"  {spec.namespace}.{spec.table_name:<20} {table.scan().count():>6} rows   {table.location()}")
+    bin_dir = Path(sys.executable).parent
     print(
         "\nRead one back:\n"
-        '  python -c "from atlas_assets.factory.definitions import definitions_from_file as d; '
+        f'  {bin_dir / "python"} -c "'
+        "from atlas_assets.factory.definitions import definitions_from_file as d; "
         "c = d().resources['iceberg_catalog'].catalog; "
         "print(c.load_table('demo.shop__orders').scan(limit=5).to_pandas())\"\n"
-        "Browse it in Dagster: DAGSTER_HOME=$PWD dagster dev"
+        f"Browse it in Dagster: DAGSTER_HOME=$PWD {bin_dir / 'dagster'} dev"
     )
 
 
