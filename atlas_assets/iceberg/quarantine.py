@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
+from pyiceberg.manifest import DataFile
 from pyiceberg.table import Table
 
 from atlas_assets.config.objects import WriteMode
@@ -79,7 +80,7 @@ class QuarantineWriter:
         self._writer.write(batch.cast(self._writer.arrow_schema))
         self.rows += count
 
-    def close(self) -> list:
+    def close(self) -> list[DataFile]:
         return self._writer.close() if self._writer is not None else []
 
     def abort(self) -> None:

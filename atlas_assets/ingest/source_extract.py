@@ -12,7 +12,7 @@ import pyarrow as pa
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.arrow import rebatch
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector, TimeWindow
-from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
+from atlas_assets.connectors.errors import PermanentSourceError
 
 if TYPE_CHECKING:
     from atlas_assets.iceberg.table_writer import WriteReport
@@ -51,9 +51,8 @@ class SourceExtract:
                     batch = transform(batch)
                 yield batch
         except PermanentSourceError as exc:
+            # Transient errors propagate as they are: the retry policy takes them.
             raise permanent_failure(spec, str(exc)) from None
-        except TransientSourceError:
-            raise
 
 
 def permanent_failure(spec: ObjectSpec, message: str) -> dg.Failure:
