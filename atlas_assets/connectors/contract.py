@@ -29,6 +29,11 @@ class TimeWindow:
         if self.start >= self.end:
             raise ValueError(f"empty window: {self.start.isoformat()} >= {self.end.isoformat()}")
 
+    @classmethod
+    def from_dagster(cls, window: dg.TimeWindow) -> TimeWindow:
+        """A Dagster partition window (in the partitions' timezone) as a UTC window."""
+        return cls(window.start.astimezone(dt.UTC), window.end.astimezone(dt.UTC))
+
     def extended_back(self, lookback: dt.timedelta | None) -> TimeWindow:
         return self if not lookback else TimeWindow(self.start - lookback, self.end)
 

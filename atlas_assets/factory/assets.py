@@ -1,6 +1,5 @@
 """The ingestion asset factory: one asset per tenant × source × object."""
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,15 +55,10 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
         yield dg.Output(extract)
         # The IO manager has committed by now and left its report on the extract.
         assert extract.report is not None
-        window = _window(context) if partitions_def else None
+        window = TimeWindow.from_dagster(context.partition_time_window) if partitions_def else None
         yield from evaluate_ingestion_checks(spec, extract.report, window, check_specs)
 
     return _ingest
-
-
-def _window(context: dg.AssetExecutionContext) -> TimeWindow:
-    window = context.partition_time_window
-    return TimeWindow(window.start.astimezone(dt.UTC), window.end.astimezone(dt.UTC))
 
 
 def _backfill_policy(spec: ObjectSpec) -> dg.BackfillPolicy:

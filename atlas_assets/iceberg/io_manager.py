@@ -180,7 +180,7 @@ def _context_window(context: dg.OutputContext | dg.InputContext) -> TimeWindow |
         window = context.asset_partitions_time_window
     except dg.DagsterInvariantViolationError:
         return None  # not time-partitioned
-    return TimeWindow(window.start.astimezone(dt.UTC), window.end.astimezone(dt.UTC))
+    return TimeWindow.from_dagster(window)
 
 
 def _partition_of(context: dg.OutputContext) -> Any:

@@ -11,6 +11,7 @@ from pyiceberg.manifest import DataFile
 from pyiceberg.table import Table
 
 from atlas_assets.config.objects import WriteMode
+from atlas_assets.connectors.arrow import utc_instant
 from atlas_assets.iceberg.data_files import DataFileWriter
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import LINEAGE_FIELDS, constant_array
@@ -93,13 +94,7 @@ class QuarantineWriter:
         partition_of = self._plan.partition_of
         window = self._plan.window
         if partition_of is not None and window is not None and isinstance(cursor, dt.datetime | dt.date):
-            moment = _as_utc(cursor)
+            moment = utc_instant(cursor)
             if window.start <= moment < window.end:
                 return partition_of(moment)
         return self.slots[0]
-
-
-def _as_utc(value: dt.date | dt.datetime) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -8,7 +8,7 @@ import dagster as dg
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
-from atlas_assets.iceberg.catalog import ensure_namespace, open_catalog
+from atlas_assets.iceberg.catalog import open_catalog
 
 
 class IcebergCatalogResource(dg.ConfigurableResource):
@@ -28,6 +28,3 @@ class IcebergCatalogResource(dg.ConfigurableResource):
         """The table, or None when it has never been written."""
         identifier = (namespace, table)
         return self.catalog.load_table(identifier) if self.catalog.table_exists(identifier) else None
-
-    def ensure_namespace(self, namespace: str) -> None:
-        ensure_namespace(self.catalog, namespace)

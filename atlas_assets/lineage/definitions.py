@@ -52,9 +52,7 @@ def event_builder(
     return LineageEventBuilder(datasets, lineage.namespace, catalog)
 
 
-def lineage_sensor(
-    config: RunnerConfig, datasets: DatasetMap, lineage: LineageConfig
-) -> dg.SensorDefinition:
+def lineage_sensor(config: RunnerConfig, datasets: DatasetMap, lineage: LineageConfig) -> dg.SensorDefinition:
     """A sensor that emits the lineage of runs, asset materializations and checks since its cursor.
 
     Delivery is at least once and in event-log order: the cursor advances only past records
