@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from atlas_assets.config.objects import ObjectConfig
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector, TimeWindow
-from atlas_assets.connectors.mysql import MysqlResource
-from atlas_assets.connectors.postgres import PostgresResource
-from atlas_assets.connectors.sql_server import ServerSqlResource
+from atlas_assets.connectors.sql.mysql.resource import MysqlResource
+from atlas_assets.connectors.sql.postgres.resource import PostgresResource
+from atlas_assets.connectors.sql.server import ServerSqlResource
 
 
 def unique_name(prefix: str = "t") -> str:

@@ -60,8 +60,8 @@ def pandas_read_sql_to_parquet(url: str, rows: int, workdir: Path) -> int:
 
 
 def _connector(url: str, **options: object):
-    from atlas_assets.connectors.mysql import MysqlResource
-    from atlas_assets.connectors.postgres import PostgresResource
+    from atlas_assets.connectors.sql.mysql.resource import MysqlResource
+    from atlas_assets.connectors.sql.postgres.resource import PostgresResource
 
     cls = PostgresResource if url.startswith("postgres") else MysqlResource
     return cls(url=url, **options)

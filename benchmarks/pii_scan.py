@@ -107,7 +107,7 @@ RUN = """
 import json, time, warnings
 warnings.simplefilter("ignore")
 import dagster as dg
-from atlas_assets.checks.pii import warm_pii_engine
+from atlas_assets.checks.pii.check import warm_pii_engine
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
 config, [spec] = load_runner_config({runner!r}, env={{}})

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
-from atlas_assets.checks.quality_config import QualityConfig
+from atlas_assets.checks.quality.config import QualityConfig
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict

@@ -6,10 +6,10 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from atlas_assets.connectors.csv import CsvSourceConfig
-from atlas_assets.connectors.mysql import MysqlSourceConfig
-from atlas_assets.connectors.postgres import PostgresSourceConfig
-from atlas_assets.connectors.sql import SqlSourceConfig
+from atlas_assets.connectors.files.csv import CsvSourceConfig
+from atlas_assets.connectors.sql.generic import SqlSourceConfig
+from atlas_assets.connectors.sql.mysql.resource import MysqlSourceConfig
+from atlas_assets.connectors.sql.postgres.resource import PostgresSourceConfig
 
 SOURCE_CONFIGS = (SqlSourceConfig, PostgresSourceConfig, MysqlSourceConfig, CsvSourceConfig)
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import dagster as dg
 
-from atlas_assets.checks.pii import warm_pii_engine
-from atlas_assets.checks.quality import prepare_quality_checks
+from atlas_assets.checks.pii.check import warm_pii_engine
+from atlas_assets.checks.quality.check import prepare_quality_checks
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import SourceConnector, TimeWindow

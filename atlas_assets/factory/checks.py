@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from atlas_assets.checks.pii import pii_check_specs, run_pii_checks
-from atlas_assets.checks.quality import quality_check_specs, run_quality_checks
+from atlas_assets.checks.pii.check import pii_check_specs, run_pii_checks
+from atlas_assets.checks.quality.check import quality_check_specs, run_quality_checks
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.iceberg.table_writer import WriteReport

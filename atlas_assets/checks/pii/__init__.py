@@ -1,0 +1,1 @@
+"""PII asset checks: Presidio scans over a sample of what was written."""

@@ -1,0 +1,1 @@
+"""Quality asset checks: Soda contracts run by DuckDB over what was written."""

@@ -1,0 +1,1 @@
+"""File sources: CSV (and the parser Google Drive CSV reuses)."""

@@ -1,0 +1,127 @@
+"""`kind: csv` — local CSV files matched by glob, streamed into Arrow batches."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePath
+from typing import Annotated, Literal
+
+import pyarrow as pa
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+
+from atlas_assets.config.errors import FieldError
+from atlas_assets.config.objects import (
+    ObjectConfig,
+    ObjectName,
+    SourceConfigBase,
+    WriteMode,
+    _objects_shorthand,
+)
+from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
+from atlas_assets.connectors.errors import PermanentSourceError
+from atlas_assets.connectors.files.parsing import stream_object
+
+
+class CsvObjectConfig(ObjectConfig):
+    """An object of a csv source: the files its glob matches, read in sorted order.
+
+    Columns named in `column_types` are extracted as text; validation coerces them to the
+    declared type and quarantines values that do not fit. Other columns get the types Arrow
+    infers from the first rows of the first file.
+    """
+
+    glob: str | None = Field(
+        default=None,
+        description="Files of this object, relative to the source's path; `<object name>*.csv` by default.",
+    )
+    header: bool | Literal["auto"] = Field(
+        default="auto", description="Whether the first row names the columns; `auto` tells from its content."
+    )
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+
+    @field_validator("glob")
+    @classmethod
+    def _relative_glob(cls, value: str | None) -> str | None:
+        if value is not None and PurePath(value).is_absolute():
+            raise ValueError("glob must be relative to the source's `path`; put the directory in `path`")
+        return value
+
+    @model_validator(mode="after")
+    def _csv_fits(self) -> CsvObjectConfig:
+        if self.table is not None or self.query is not None:
+            field = "table" if self.table is not None else "query"
+            raise FieldError(field, "csv objects select files with `glob`, not `table` or `query`")
+        if self.write_mode is WriteMode.UPSERT:
+            # Upserts keep the first row per key, so they need rows newest first: a file
+            # cannot be streamed in that order without being held in memory whole.
+            raise FieldError(
+                "write",
+                "write mode 'upsert' is not supported for csv sources; use partition_overwrite or snapshot",
+            )
+        return self
+
+    def file_glob(self, object_name: str) -> str:
+        """The object's glob, or its default `<object name>*.csv`."""
+        return self.glob or f"{object_name}*.csv"
+
+
+class CsvSourceConfig(SourceConfigBase):
+    """`kind: csv` — a directory of CSV files; each object is the set of files its glob matches."""
+
+    kind: Literal["csv"]
+    path: str = Field(
+        description="Directory of the files; a relative path resolves against the working directory."
+    )
+    objects: Annotated[dict[ObjectName, CsvObjectConfig], BeforeValidator(_objects_shorthand)] = Field(
+        min_length=1
+    )
+
+    def build_resource(self) -> CsvResource:
+        return CsvResource(path=self.path)
+
+
+class CsvResource(SourceConnector):
+    """Streams each object's CSV files from one local directory, batch by batch."""
+
+    path: str
+
+    def directory(self) -> Path:
+        """The absolute directory; resolved on use, so it follows the process's working directory."""
+        return Path(self.path).expanduser().resolve()
+
+    def dataset_namespace(self) -> str:
+        return self.directory().as_uri()
+
+    def check_connection(self) -> None:
+        check_directory(self.directory(), "csv source")
+
+    def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        options = csv_options(request)
+        directory = self.directory()
+        check_directory(directory, request.label)
+        yield from stream_object(directory, options.file_glob(request.object_name), options, request)
+
+
+def check_directory(directory: Path, label: str) -> None:
+    """Raise `PermanentSourceError` unless `directory` exists and can be listed."""
+    if not directory.is_dir():
+        raise PermanentSourceError(
+            f"{label}: directory {directory} does not exist (check the source's `path`)"
+        )
+    try:
+        with os.scandir(directory) as entries:
+            next(entries, None)
+    except OSError as exc:
+        raise PermanentSourceError(f"{label}: directory {directory} cannot be read: {exc.strerror}") from None
+
+
+def csv_options(request: ExtractRequest) -> CsvObjectConfig:
+    """The request's object config as a `CsvObjectConfig` (a plain `ObjectConfig` gets csv defaults)."""
+    if isinstance(request.config, CsvObjectConfig):
+        return request.config
+    try:
+        return CsvObjectConfig.model_validate(request.config.model_dump(exclude_unset=True))
+    except ValidationError as exc:
+        problems = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        raise PermanentSourceError(f"{request.label}: {problems}") from None

@@ -1,0 +1,1 @@
+"""SQL sources: generic SQLAlchemy, PostgreSQL, MySQL/MariaDB, and what they share."""

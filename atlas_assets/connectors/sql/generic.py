@@ -1,0 +1,132 @@
+"""Generic SQL source: any SQLAlchemy URL, streamed through a server-side cursor into Arrow.
+
+`SqlResource` also holds what every database kind shares: the pooled engine and its disposal,
+`check_connection`, error classification and secret scrubbing. `postgres.py` and `mysql.py`
+subclass it (through `sql_server.py`) and replace only how rows are streamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import dagster as dg
+import pyarrow as pa
+import sqlalchemy as sa
+from pydantic import Field, PrivateAttr
+
+from atlas_assets.config.objects import Secret, SourceConfigBase
+from atlas_assets.connectors.arrow import rows_to_batch
+from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
+from atlas_assets.connectors.errors import PermanentSourceError, SourceError, TransientSourceError, redact
+from atlas_assets.connectors.secrets import env_or_value
+from atlas_assets.connectors.sql.errors import classify_sql_error
+from atlas_assets.connectors.sql.select import SelectPlan, plan_select
+
+
+class SqlSourceConfig(SourceConfigBase):
+    """`kind: sql` — any database SQLAlchemy can reach by URL (SQLite for the demo)."""
+
+    kind: Literal["sql"]
+    url: Secret = Field(description="SQLAlchemy URL; may hold credentials, so it is treated as a secret.")
+    db_schema: str | None = Field(default=None, description="Schema that unqualified table names live in.")
+
+    def build_resource(self) -> SqlResource:
+        return SqlResource(url=env_or_value(self.url), db_schema=self.db_schema)
+
+
+class SqlResource(SourceConnector):
+    """Streams a table or query through SQLAlchemy; one pooled engine per resource instance."""
+
+    url: str
+    db_schema: str | None = None
+
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+
+    def engine(self) -> sa.Engine:
+        """The resource's pooled engine, created on first use and disposed in teardown."""
+        if self._engine is None:
+            try:
+                self._engine = self.create_engine()
+            except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
+                raise PermanentSourceError(f"invalid database settings: {self._scrub(str(exc))}") from None
+        return self._engine
+
+    def connection_url(self) -> sa.URL:
+        """The SQLAlchemy URL to connect with (credentials included; never log it)."""
+        return sa.engine.make_url(self.url)
+
+    def create_engine(self) -> sa.Engine:
+        """Dialect resources override this to add driver options (timeouts, SSL)."""
+        return sa.create_engine(self.connection_url(), pool_pre_ping=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (teardown, or when a test is done with the resource)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.dispose()
+
+    def secret_values(self) -> list[str]:
+        try:
+            password = self.connection_url().password
+        except (sa.exc.ArgumentError, ValueError):
+            return [self.url]  # unparseable, so hide it whole
+        return [str(password)] if password else []
+
+    def dataset_namespace(self) -> str:
+        url = self.connection_url()
+        # URL.set(username=None) keeps the old value, so rebuild the URL without user info.
+        bare = sa.engine.URL.create(url.drivername, host=url.host, port=url.port, database=url.database)
+        return bare.render_as_string(hide_password=True)
+
+    def check_connection(self) -> None:
+        with self._classified("check_connection"), self.engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        with self._classified(request.label):
+            yield from self.stream(request)
+
+    def stream(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        """Batches for `request`; errors are classified by `extract`. Dialects override this."""
+        plan = self.plan(request)
+        with self.engine().connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=request.batch_size).execute(
+                plan.statement
+            )
+            for rows in result.partitions(request.batch_size):
+                yield rows_to_batch(rows, plan.schema)
+
+    def plan(self, request: ExtractRequest) -> SelectPlan:
+        """The quoted, parameterised SELECT for a request, and the Arrow schema of its rows."""
+        return plan_select(self.engine(), request, self.db_schema)
+
+    @contextmanager
+    def _classified(self, label: str) -> Iterator[None]:
+        """Re-raise any failure as a scrubbed Transient/PermanentSourceError prefixed with `label`."""
+        try:
+            yield
+        except SourceError as exc:
+            message = self._scrub(str(exc))
+            exc.args = (message if message.startswith(label) else f"{label}: {message}",)
+            raise
+        except (sa.exc.SQLAlchemyError, *self._driver_errors()) as exc:
+            error = classify_sql_error(exc)
+            message = f"{label}: {self._scrub(str(error))}"
+            raise (
+                TransientSourceError(message)
+                if isinstance(error, TransientSourceError)
+                else PermanentSourceError(message)
+            ) from None
+
+    def _driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The DB-API driver's base error, for failures raised by direct cursor use."""
+        dbapi = self._engine.dialect.loaded_dbapi if self._engine is not None else None
+        return (dbapi.Error,) if dbapi is not None else ()
+
+    def _scrub(self, text: str) -> str:
+        return redact(text, self.secret_values())

@@ -1,0 +1,126 @@
+"""`kind: mysql` — MySQL and MariaDB through PyMySQL, streamed by an unbuffered cursor.
+
+The cursor reads rows as the server sends them (`SSCursor`: nothing is buffered client-side)
+with PyMySQL's per-value converters switched off, so each value arrives as the text (or bytes)
+of the wire protocol and whole columns are converted in C++ (`mysql_types.py`). PyMySQL's own
+conversion to `datetime`/`Decimal` objects is what makes naive MySQL extraction slow.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+import sqlalchemy as sa
+
+from atlas_assets.connectors.contract import ExtractRequest
+from atlas_assets.connectors.sql.codecs import decode_rows
+from atlas_assets.connectors.sql.mysql.types import mysql_codec
+from atlas_assets.connectors.sql.select import SelectPlan, compile_for_driver, plan_text_select
+from atlas_assets.connectors.sql.server import ServerSourceConfig, ServerSqlResource, driver_connection
+
+
+class MysqlSourceConfig(ServerSourceConfig):
+    """`kind: mysql` — a MySQL or MariaDB database (host/port/database/user/password or url)."""
+
+    kind: Literal["mysql"]
+
+    def build_resource(self) -> MysqlResource:
+        return MysqlResource(**self.resource_kwargs())
+
+
+class MysqlResource(ServerSqlResource):
+    """A MySQL/MariaDB source: pooled PyMySQL engine, unbuffered streaming into Arrow."""
+
+    driver: ClassVar[str] = "mysql+pymysql"
+    default_port: ClassVar[int] = 3306
+
+    def connect_args(self) -> dict[str, Any]:
+        # TIMESTAMP columns are rendered in the session time zone: make it UTC.
+        args: dict[str, Any] = {"charset": "utf8mb4", "init_command": "SET time_zone = '+00:00'"}
+        if self.connect_timeout_seconds:
+            args["connect_timeout"] = self.connect_timeout_seconds
+        ssl = self._ssl_args()
+        if ssl is not None:
+            args["ssl"] = ssl
+        return args
+
+    def _ssl_args(self) -> dict[str, Any] | None:
+        """libpq-style `sslmode` in PyMySQL's terms.
+
+        'prefer' connects without TLS: PyMySQL cannot fall back from TLS to plain.
+        """
+        if self.sslmode in (None, "disable", "prefer"):
+            return None
+        ssl: dict[str, Any] = {"check_hostname": self.sslmode == "verify-full"}
+        if self.sslmode in ("verify-ca", "verify-full"):
+            ssl["verify_mode"] = True
+        paths = {"ca": self.ssl_ca, "cert": self.ssl_cert, "key": self.ssl_key}
+        return ssl | {k: v for k, v in paths.items() if v is not None}
+
+    def create_engine(self) -> sa.Engine:
+        engine = super().create_engine()
+        timeout = self.statement_timeout_seconds
+        if timeout:
+            sa.event.listen(
+                engine,
+                "connect",
+                lambda dbapi_connection, _record: _limit_statements(dbapi_connection, timeout),
+            )
+        return engine
+
+    def plan(self, request: ExtractRequest) -> SelectPlan:
+        return plan_text_select(self.engine(), request, self.db_schema, mysql_codec, describe_mysql_query)
+
+    def stream(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        import pymysql.cursors
+
+        plan = self.plan(request)
+        sql, params = compile_for_driver(self.engine(), plan.statement)
+        with driver_connection(self.engine()) as dbapi_connection:
+            decoders = dbapi_connection.decoders
+            dbapi_connection.decoders = {}  # raw text/bytes per value; converted per column below
+            cursor = dbapi_connection.cursor(pymysql.cursors.SSCursor)
+            try:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(request.batch_size):
+                    yield decode_rows(rows, plan.codecs, plan.schema)
+                cursor.close()
+            except BaseException:
+                _abandon(cursor)
+                raise
+            finally:
+                dbapi_connection.decoders = decoders
+
+
+def _abandon(cursor: Any) -> None:
+    """Forget an unbuffered result instead of draining it: the connection is being invalidated.
+
+    Closing an `SSCursor` reads every remaining row (the whole table, after an early stop) and,
+    on a dropped connection, fails and hides the real error.
+    """
+    result = getattr(cursor, "_result", None)
+    if result is not None:
+        result.unbuffered_active = False
+
+
+def _limit_statements(dbapi_connection: Any, seconds: float) -> None:
+    """MariaDB's `max_statement_time` (seconds) or MySQL's `max_execution_time` (ms, SELECT only)."""
+    with dbapi_connection.cursor() as cursor:
+        if "mariadb" in dbapi_connection.get_server_info().lower():
+            cursor.execute("SET SESSION max_statement_time = %s", (seconds,))
+        else:
+            cursor.execute("SET SESSION max_execution_time = %s", (max(1, round(seconds * 1000)),))
+
+
+def describe_mysql_query(conn: sa.Connection, query: str) -> list[sa.Column[Any]]:
+    """A named query's columns with full types: reflected from an empty temporary table, then dropped."""
+    probe = f"atlas_probe_{uuid.uuid4().hex[:16]}"
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE {probe} AS SELECT * FROM ({query}) AS atlas_query LIMIT 0"))
+    try:
+        columns = sa.inspect(conn).get_columns(probe)
+    finally:
+        conn.execute(sa.text(f"DROP TEMPORARY TABLE {probe}"))
+    return [sa.Column(c["name"], c["type"]) for c in columns]

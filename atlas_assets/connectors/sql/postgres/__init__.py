@@ -1,0 +1,1 @@
+"""PostgreSQL: the resource, COPY extraction and type mapping."""
