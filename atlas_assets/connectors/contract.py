@@ -64,6 +64,22 @@ class ExtractRequest:
         return self.config.write_mode is WriteMode.UPSERT
 
 
+@dataclass(frozen=True)
+class DeletedKeys:
+    """Primary keys the source reports deleted, yielded by `extract` among its record batches.
+
+    `keys` holds exactly the object's primary-key columns. In `upsert` mode the stored rows with
+    these keys are removed in the same Iceberg commit as the run's upserts; a key that the same
+    run also yields as a row keeps that row (the connector sends each key's final state once).
+    """
+
+    keys: pa.RecordBatch
+
+
+ExtractItem = pa.RecordBatch | DeletedKeys
+"""What `extract` yields: rows, or keys deleted at the source."""
+
+
 class SourceConnector(dg.ConfigurableResource, ABC):
     """Base of every source kind's resource.
 
@@ -76,8 +92,11 @@ class SourceConnector(dg.ConfigurableResource, ABC):
         """Raise a classified `SourceError` when the source cannot be reached or read."""
 
     @abstractmethod
-    def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
-        """Yield the object's rows for the request, in batches of at most `request.batch_size`."""
+    def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
+        """Yield the object's rows for the request, in batches of at most `request.batch_size`.
+
+        Sources that see deletes (change feeds, archived flags) also yield `DeletedKeys`.
+        """
 
     def secret_values(self) -> list[str]:
         """Credentials to scrub from any message this connector raises."""

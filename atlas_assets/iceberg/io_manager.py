@@ -12,6 +12,7 @@ from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
+from atlas_assets.iceberg.deletes import DeleteError
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
@@ -73,7 +74,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         writer = TableWriter(self.catalog.catalog, self.target_file_mb * 1024 * 1024, self.quarantine_suffix)
         try:
             return writer.write(plan, open_batches)
-        except (IncompatibleSchemaChangeError, ConformError) as exc:
+        except (IncompatibleSchemaChangeError, ConformError, DeleteError) as exc:
             if extract is None:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             raise permanent_failure(extract.spec, str(exc)) from None
@@ -138,6 +139,7 @@ def report_metadata(report: WriteReport, plan: WritePlan) -> dict[str, dg.Metada
         "dagster/table_name": dg.MetadataValue.text(report.table),
         "atlas/rows_quarantined": dg.MetadataValue.int(report.rows_quarantined),
         "atlas/rows_replaced": dg.MetadataValue.int(report.rows_replaced),
+        "atlas/rows_deleted": dg.MetadataValue.int(report.rows_deleted),
         "atlas/files": dg.MetadataValue.int(len(report.files)),
         "atlas/bytes": dg.MetadataValue.int(report.bytes_written),
         "atlas/write_mode": dg.MetadataValue.text(str(plan.mode)),

@@ -23,6 +23,7 @@ from atlas_assets.iceberg.catalog import ensure_namespace
 from atlas_assets.iceberg.commit_retry import CommitConflictError, with_commit_retries
 from atlas_assets.iceberg.conform import conform, normalize
 from atlas_assets.iceberg.data_files import DataFileWriter, arrow_paths
+from atlas_assets.iceberg.deletes import DeleteCollector
 from atlas_assets.iceberg.high_water_mark import read_high_water_mark, stage_high_water_mark
 from atlas_assets.iceberg.quarantine import SLOT_COLUMN, QuarantineWriter, quarantine_slots
 from atlas_assets.iceberg.row_filters import partition_filter, window_filter
@@ -52,6 +53,7 @@ class WriteReport:
     rows_written: int = 0
     rows_quarantined: int = 0
     rows_replaced: int = 0
+    rows_deleted: int = 0
     files: list[DataFile] = field(default_factory=list)
     snapshot_id: int | None = None
     schema: Schema | None = None
@@ -98,7 +100,8 @@ class TableWriter:
         """Run the extraction into the table; the table changes in exactly one commit, or not at all."""
         table = self._load(plan.identifier)
         after = read_high_water_mark(table) if plan.mode is WriteMode.APPEND else None
-        batches = (normalize(b) for b in open_batches(after))
+        deletes = DeleteCollector(plan)
+        batches = (normalize(b) for b in deletes.divert(open_batches(after)))
         first = next(batches, None)
         report = WriteReport(table=plan.display_name, high_water_mark=after)
         if first is None and table is None:
@@ -122,7 +125,9 @@ class TableWriter:
             quarantine_files = quarantine.close()
             self._commit_quarantine(quarantine, quarantine_files)
             new_hwm = _later(after, stats.max_cursor)
-            committed, replaced = self._commit(plan, tx, writer.arrow_schema, incoming, files, stats, new_hwm)
+            committed, replaced, deleted = self._commit(
+                plan, tx, writer.arrow_schema, incoming, files, stats, new_hwm, deletes
+            )
         except BaseException:
             writer.abort()
             quarantine.abort()
@@ -130,6 +135,7 @@ class TableWriter:
         report.rows_written = stats.rows
         report.rows_quarantined = quarantine.rows
         report.rows_replaced = replaced
+        report.rows_deleted = deleted
         report.files = files
         report.committed_table = committed
         report.snapshot_id = committed.metadata.current_snapshot_id
@@ -200,19 +206,20 @@ class TableWriter:
         files: list[DataFile],
         stats: _RunStats,
         new_hwm: Any,
-    ) -> tuple[Table, int]:
+        deletes: DeleteCollector,
+    ) -> tuple[Table, int, int]:
         pending = [staged]
-        replaced = 0
+        replaced = deleted = 0
 
         def attempt() -> Table:
-            nonlocal replaced
+            nonlocal replaced, deleted
             tx = pending.pop() if pending else self._rebegin(plan, incoming, written_schema)
-            replaced = self._stage_changes(plan, tx, files, stats)
+            replaced, deleted = self._stage_changes(plan, tx, files, stats, deletes)
             if plan.mode is WriteMode.APPEND:
                 stage_high_water_mark(tx, new_hwm)
             return tx.commit_transaction()
 
-        return with_commit_retries(attempt, plan.display_name), replaced
+        return with_commit_retries(attempt, plan.display_name), replaced, deleted
 
     def _rebegin(self, plan: WritePlan, incoming: pa.Schema, written_schema: pa.Schema) -> Transaction:
         """A fresh transaction after a lost race; the files already written must still fit it."""
@@ -228,13 +235,20 @@ class TableWriter:
         return tx
 
     def _stage_changes(
-        self, plan: WritePlan, tx: Transaction, files: list[DataFile], stats: _RunStats
-    ) -> int:
+        self,
+        plan: WritePlan,
+        tx: Transaction,
+        files: list[DataFile],
+        stats: _RunStats,
+        deletes: DeleteCollector,
+    ) -> tuple[int, int]:
+        """Stage the run's change in `tx`; returns (rows replaced, rows deleted)."""
         properties = plan.snapshot_properties()
         has_rows = tx.table_metadata.current_snapshot_id is not None
         if plan.mode is WriteMode.UPSERT:
             keys = pa.concat_tables(stats.keys) if stats.keys else pa.table({k: [] for k in plan.primary_key})
-            return stage_upsert(tx, tx._table, keys, files, properties, self.target_file_bytes)
+            deleted = deletes.keys(upserted=keys)
+            return stage_upsert(tx, tx._table, keys, files, properties, self.target_file_bytes, deleted)
         replaced_rows = _replaced_rows_filter(plan, tx) if has_rows else None
         if replaced_rows is not None:
             with warnings.catch_warnings():
@@ -245,7 +259,7 @@ class TableWriter:
             with tx.update_snapshot(snapshot_properties=properties).fast_append() as append:
                 for data_file in files:
                     append.append_data_file(data_file)
-        return 0
+        return 0, 0
 
     def _commit_quarantine(self, quarantine: QuarantineWriter, files: list[DataFile]) -> None:
         """Replace the run's quarantine slots; committed first, so a crash before the data commit

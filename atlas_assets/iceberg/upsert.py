@@ -10,6 +10,7 @@ from pyiceberg.manifest import DataFile
 from pyiceberg.table import Table, Transaction
 
 from atlas_assets.iceberg.data_files import DataFileWriter
+from atlas_assets.iceberg.deletes import count_matching
 
 
 def stage_upsert(
@@ -19,12 +20,16 @@ def stage_upsert(
     new_files: list[DataFile],
     snapshot_properties: dict[str, str],
     target_file_bytes: int,
-) -> int:
-    """Stage in `tx` the removal of every stored row whose key is in `keys`, plus `new_files`.
+    deleted: pa.Table | None = None,
+) -> tuple[int, int]:
+    """Stage in `tx` the removal of every stored row whose key is in `keys` or `deleted` (keys
+    the source deleted, disjoint from `keys`), plus `new_files`.
 
-    Only files whose key range can hold one of the keys are read. Returns rows replaced.
+    Only files whose key range can hold one of the keys are read. Returns (rows replaced, rows deleted).
     """
-    replaced = 0
+    replaced = deleted_rows = 0
+    if deleted is not None and deleted.num_rows:
+        keys = pa.concat_tables([keys, deleted.cast(keys.schema)]) if keys.num_rows else deleted
     metadata = tx.table_metadata
     with tx.update_snapshot(snapshot_properties=snapshot_properties).overwrite() as overwrite:
         if keys.num_rows and table.current_snapshot() is not None:
@@ -34,14 +39,16 @@ def stage_upsert(
                 kept = stored.join(matching_keys, keys=keys.column_names, join_type="left anti")
                 if kept.num_rows == stored.num_rows:
                     continue
-                replaced += stored.num_rows - kept.num_rows
+                gone = count_matching(stored, deleted) if deleted is not None else 0
+                deleted_rows += gone
+                replaced += stored.num_rows - kept.num_rows - gone
                 overwrite.delete_data_file(task.file)
                 if kept.num_rows:
                     for data_file in _rewrite(tx, table, kept, target_file_bytes):
                         overwrite.append_data_file(data_file)
         for data_file in new_files:
             overwrite.append_data_file(data_file)
-    return replaced
+    return replaced, deleted_rows
 
 
 def _key_range(keys: pa.Table) -> BooleanExpression:

@@ -11,7 +11,13 @@ import pyarrow as pa
 
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.arrow import rebatch
-from atlas_assets.connectors.contract import ExtractRequest, SourceConnector, TimeWindow
+from atlas_assets.connectors.contract import (
+    DeletedKeys,
+    ExtractItem,
+    ExtractRequest,
+    SourceConnector,
+    TimeWindow,
+)
 from atlas_assets.connectors.errors import PermanentSourceError
 
 if TYPE_CHECKING:
@@ -33,8 +39,9 @@ class SourceExtract:
     transforms: tuple[BatchTransform, ...] = ()
     report: WriteReport | None = field(default=None, repr=False)
 
-    def open(self, window: TimeWindow | None, after: Any) -> Iterator[pa.RecordBatch]:
-        """Stream the object's batches; permanent source errors become non-retryable failures."""
+    def open(self, window: TimeWindow | None, after: Any) -> Iterator[ExtractItem]:
+        """Stream the object's batches (and deleted keys, untransformed); permanent source errors
+        become non-retryable failures."""
         spec = self.spec
         request = ExtractRequest(
             tenant=spec.tenant,
@@ -46,10 +53,14 @@ class SourceExtract:
             batch_size=spec.batch_size,
         )
         try:
-            for batch in rebatch(self.connector.extract(request), spec.batch_size):
-                for transform in self.transforms:
-                    batch = transform(batch)
-                yield batch
+            for item in self.connector.extract(request):
+                if isinstance(item, DeletedKeys):
+                    yield item
+                    continue
+                for batch in rebatch([item], spec.batch_size):
+                    for transform in self.transforms:
+                        batch = transform(batch)
+                    yield batch
         except PermanentSourceError as exc:
             # Transient errors propagate as they are: the retry policy takes them.
             raise permanent_failure(spec, str(exc)) from None
