@@ -30,8 +30,8 @@ from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
-from atlas_assets.checks.quality.check import quality_check_specs, run_quality_checks
 
+from atlas_assets.checks.quality.check import quality_check_specs, run_quality_checks
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.factory.definitions import build_definitions
