@@ -32,12 +32,12 @@ from pyiceberg.expressions import BooleanExpression, EqualTo, In
 from pyiceberg.expressions.visitors import bind
 from pyiceberg.table import Table
 
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, quarantine_table_name
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 
 JOB_NAME = "gdpr_erase"
 SALT_ENV_VAR = "ATLAS_GDPR_SALT"
-DEFAULT_QUARANTINE_SUFFIX = "__quarantine"
 # The quarantine table (iceberg/quarantine.py) keeps each rejected row as sorted-key JSON here.
 QUARANTINE_ROW_COLUMN = "_atlas_row"
 # Marks the snapshots an erasure committed, so the rows removed are read from the table's own
@@ -115,7 +115,7 @@ def build_gdpr_erase_job(
             table_outcome = _erase_table(
                 iceberg_catalog, spec.namespace, spec.table_name, column, subject, properties
             )
-            quarantine = spec.table_name + quarantine_suffix
+            quarantine = quarantine_table_name(spec.table_name, quarantine_suffix)
             quarantine_outcome = _erase_quarantined(
                 iceberg_catalog, spec.namespace, quarantine, column, subject, properties
             )

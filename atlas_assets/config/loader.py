@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from atlas_assets.config.errors import ConfigProblem, FieldError, RunnerConfigError
 from atlas_assets.config.interpolation import EnvRef, interpolate
+from atlas_assets.config.name_collisions import name_collisions
+from atlas_assets.config.naming import QUARANTINE_SUFFIX_PATTERN
 from atlas_assets.config.resolve import ObjectSpec, resolve_objects
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.settings import NAME_PATTERN
@@ -25,7 +27,14 @@ from atlas_assets.connectors.registry import SOURCE_KINDS
 CONFIG_ENV_VAR = "ATLAS_RUNNER_CONFIG"
 DEFAULT_CONFIG_FILE = "runner.yaml"
 
-_NAME_RULE = "must be lower-case letters, digits and underscores, starting with a letter (max 63 characters)"
+_NAME_RULE = (
+    "must be lower-case letters, digits and underscores, starting with a letter, without `__` or a "
+    "trailing `_` (max 63 characters; `__` separates the names in generated identifiers)"
+)
+_SUFFIX_RULE = (
+    "must be `__` followed by lower-case letters and digits, words joined by single underscores "
+    "(e.g. '__quarantine'): no object name can contain `__`, so no quarantine table can be an object's table"
+)
 _TOP_LEVEL = ", ".join(RunnerConfig.model_fields)
 
 
@@ -83,6 +92,7 @@ def parse_runner_config(
         raise RunnerConfigError(file, problems) from None
     specs, resolve_problems = resolve_objects(config)
     problems += [_with_line(p, doc) for p in resolve_problems]
+    problems += name_collisions(config, specs, lambda dotted: doc.line_of(_path_tuple(dotted)))
     if problems:
         raise RunnerConfigError(file, problems)
     return config, specs
@@ -212,6 +222,8 @@ def _message(error: Any, loc: tuple[Any, ...]) -> str:
         return f"required key is missing; expected one of: {_kinds()}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
         return _NAME_RULE
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == QUARANTINE_SUFFIX_PATTERN:
+        return _SUFFIX_RULE
     if kind == "too_short":
         least = ctx.get("min_length", 1)
         return f"is empty; at least {least} {'entry is' if least == 1 else 'entries are'} required"
@@ -305,5 +317,8 @@ def _unwrap(annotation: Any) -> Any:
 def _with_line(problem: ConfigProblem, doc: YamlDocument) -> ConfigProblem:
     if problem.line is not None:
         return problem
-    path = tuple(problem.path.split("."))
-    return ConfigProblem(problem.path, problem.message, doc.line_of(path))
+    return ConfigProblem(problem.path, problem.message, doc.line_of(_path_tuple(problem.path)))
+
+
+def _path_tuple(dotted: str) -> PathTuple:
+    return tuple(dotted.split("."))

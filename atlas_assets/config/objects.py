@@ -13,7 +13,7 @@ from atlas_assets.checks.quality.config import QualityConfig
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
-from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings
+from atlas_assets.config.settings import InheritedSettings, Name
 
 
 class WriteMode(StrEnum):
@@ -132,7 +132,7 @@ class ObjectConfig(InheritedSettings):
         return WriteMode.PARTITION_OVERWRITE if self.cursor else WriteMode.REPLACE
 
 
-ObjectName = Annotated[str, Field(pattern=NAME_PATTERN)]
+ObjectName = Name
 
 
 def _objects_shorthand(value: Any) -> Any:

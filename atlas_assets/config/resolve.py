@@ -7,6 +7,7 @@ from functools import cached_property
 
 import dagster as dg
 
+from atlas_assets.config import naming
 from atlas_assets.config.errors import ConfigProblem
 from atlas_assets.config.objects import ObjectConfig, SourceConfigBase, WriteMode
 from atlas_assets.config.runner import RunnerConfig, TenantConfig
@@ -37,6 +38,7 @@ class ObjectSpec:
     pii_scan: PiiConfig
     owners: tuple[str, ...]
     batch_size: int
+    quarantine_suffix: str = naming.DEFAULT_QUARANTINE_SUFFIX
 
     @property
     def path(self) -> str:
@@ -49,7 +51,7 @@ class ObjectSpec:
 
     @cached_property
     def asset_key(self) -> dg.AssetKey:
-        return dg.AssetKey([self.tenant, self.source, self.name])
+        return naming.asset_key(self.tenant, self.source, self.name)
 
     @property
     def write_mode(self) -> WriteMode:
@@ -57,11 +59,15 @@ class ObjectSpec:
 
     @property
     def table_name(self) -> str:
-        return f"{self.source}__{self.name}"
+        return naming.table_name(self.source, self.name)
+
+    @property
+    def quarantine_table(self) -> str:
+        return naming.quarantine_table_name(self.table_name, self.quarantine_suffix)
 
     @property
     def resource_key(self) -> str:
-        return f"{self.tenant}__{self.source}"
+        return naming.resource_key(self.tenant, self.source)
 
 
 def resolve_objects(config: RunnerConfig) -> tuple[list[ObjectSpec], list[ConfigProblem]]:
@@ -111,4 +117,5 @@ def _resolve_one(
         pii_scan=PiiConfig(**merged.get("pii_scan", {})),
         owners=tuple(merged.get("owners", ())),
         batch_size=merged.get("batch_size", DEFAULT_BATCH_SIZE),
+        quarantine_suffix=config.warehouse.quarantine_suffix,
     )

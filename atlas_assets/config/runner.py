@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN
 from atlas_assets.config.objects import Secret
 from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
-from atlas_assets.config.settings import NAME_PATTERN, InheritedSettings, StrictModel
+from atlas_assets.config.settings import InheritedSettings, Name, StrictModel
 from atlas_assets.connectors.registry import SourceConfig
 
 
@@ -31,17 +32,22 @@ class WarehouseConfig(StrictModel):
     target_file_mb: int = Field(
         default=128, ge=1, description="Rolling size of written data files (in Arrow bytes)."
     )
-    quarantine_suffix: str = "__quarantine"
+    quarantine_suffix: str = Field(
+        default=DEFAULT_QUARANTINE_SUFFIX,
+        pattern=QUARANTINE_SUFFIX_PATTERN,
+        description="Appended to a table's name for its quarantine table; starts with `__`, which no "
+        "object name can hold, so a quarantine table is never another object's table.",
+    )
 
 
 class TenantConfig(InheritedSettings):
     """A tenant: an Iceberg namespace, a Dagster asset group and its sources."""
 
     description: str | None = None
-    namespace: str | None = Field(
-        default=None, pattern=NAME_PATTERN, description="Iceberg namespace; the tenant name by default."
+    namespace: Name | None = Field(
+        default=None, description="Iceberg namespace; the tenant name by default. No two tenants share one."
     )
-    sources: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SourceConfig] = Field(min_length=1)
+    sources: dict[Name, SourceConfig] = Field(min_length=1)
     privacy: TenantPrivacyConfig = Field(
         default_factory=TenantPrivacyConfig,
         description="HMAC secret for `hash` masking and custom PII recognizers.",
@@ -62,4 +68,4 @@ class RunnerConfig(StrictModel):
 
     defaults: InheritedSettings = Field(default_factory=InheritedSettings)
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
-    tenants: dict[Annotated[str, Field(pattern=NAME_PATTERN)], TenantConfig] = Field(default_factory=dict)
+    tenants: dict[Name, TenantConfig] = Field(default_factory=dict)

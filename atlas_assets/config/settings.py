@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
-NAME_RE = re.compile(NAME_PATTERN)
+# No `__` and no leading or trailing `_`: `__` is the separator of generated names (config.naming).
+NAME_PATTERN = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
+NAME_MAX_LENGTH = 63
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=NAME_MAX_LENGTH)]
+"""A tenant, source or object name: it becomes part of asset keys and Iceberg identifiers."""
 
 Granularity = Literal["hourly", "daily", "weekly", "monthly"]
 

@@ -87,6 +87,6 @@ def _quarantine_result(spec: ObjectSpec, report: WriteReport) -> dg.AssetCheckRe
         metadata={
             "rows_quarantined": quarantined,
             "quarantined_pct": round(100.0 * quarantined / total, 3) if total else 0.0,
-            "quarantine_table": f"{spec.namespace}.{spec.table_name}__quarantine",
+            "quarantine_table": f"{spec.namespace}.{spec.quarantine_table}",
         },
     )

@@ -1,74 +1,45 @@
-"""Schedules from runner.yaml cron settings, one job per distinct (cron, timezone, partitions).
+"""Schedules from runner.yaml cron settings: one job per tenant × cron × timezone × partitions.
 
 Objects sharing a schedule share a job whose selection is all of them, so thousands of
-assets produce a handful of jobs, not thousands.
+assets produce a handful of jobs, not thousands. Groups and names come from `config.naming`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from atlas_assets.config.naming import ScheduleGroup, schedule_groups, schedule_job_names, schedule_name
 from atlas_assets.config.resolve import ObjectSpec
-from atlas_assets.factory.partitions import partitions_def_for
-
-
-@dataclass(frozen=True)
-class _ScheduleGroup:
-    cron: str
-    timezone: str
-    running: bool
-    partitions_def: dg.TimeWindowPartitionsDefinition | None
-
-    @property
-    def job_name(self) -> str:
-        """Stable across reloads, so run history and schedule state stay attached."""
-        kind = "unpartitioned"
-        if isinstance(self.partitions_def, dg.TimeWindowPartitionsDefinition):
-            kind = (
-                self.partitions_def.schedule_type.value.lower()
-                if self.partitions_def.schedule_type
-                else "custom"
-            )
-        identity = f"{self.cron}|{self.timezone}|{self.partitions_def!r}{'|running' if self.running else ''}"
-        return f"ingest_{kind}_{hashlib.sha1(identity.encode()).hexdigest()[:8]}"
+from atlas_assets.factory.partitions import shared_partitions_def
 
 
 def build_schedules(
     specs: list[ObjectSpec],
 ) -> tuple[list[UnresolvedAssetJobDefinition], list[dg.ScheduleDefinition]]:
     """Jobs and schedules for every object with a cron."""
-    groups: dict[_ScheduleGroup, list[dg.AssetKey]] = defaultdict(list)
-    for spec in specs:
-        schedule = spec.schedule
-        if schedule.cron is None:
-            continue
-        timezone = schedule.timezone or (spec.partitions.timezone if spec.partitions else "UTC")
-        groups[_ScheduleGroup(schedule.cron, timezone, schedule.running, partitions_def_for(spec))].append(
-            spec.asset_key
-        )
+    groups = schedule_groups(specs)
+    names = schedule_job_names(list(groups))
     jobs, schedules = [], []
-    for group, keys in groups.items():
+    for group, members in groups.items():
         job = dg.define_asset_job(
-            group.job_name,
-            selection=dg.AssetSelection.assets(*keys),
-            description=f"Ingests {len(keys)} object(s) on '{group.cron}' ({group.timezone}).",
+            names[group],
+            selection=dg.AssetSelection.assets(*(spec.asset_key for spec in members)),
+            description=f"Ingests {len(members)} object(s) of tenant {group.tenant} "
+            f"on '{group.cron}' ({group.timezone}).",
         )
         jobs.append(job)
         schedules.append(_schedule(job, group))
     return jobs, schedules
 
 
-def _schedule(job: UnresolvedAssetJobDefinition, group: _ScheduleGroup) -> dg.ScheduleDefinition:
-    partitions_def = group.partitions_def
+def _schedule(job: UnresolvedAssetJobDefinition, group: ScheduleGroup) -> dg.ScheduleDefinition:
+    partitions_def = shared_partitions_def(group.partitions) if group.partitions else None
 
     @dg.schedule(
-        name=f"{group.job_name}_schedule",
+        name=schedule_name(job.name),
         cron_schedule=group.cron,
         execution_timezone=group.timezone,
         job=job,

@@ -5,6 +5,7 @@
 
 import dagster as dg
 
+from atlas_assets.config.naming import source_label
 from atlas_assets.connectors.contract import SourceConnector
 from atlas_assets.connectors.errors import SourceError
 
@@ -24,7 +25,7 @@ def build_check_sources_job(connectors: dict[str, SourceConnector]) -> dg.JobDef
     Run it from the UI's launchpad or `dagster job execute -m atlas_assets.definitions -j
     check_sources`; it fails (without retries) when any source is unreachable, listing why.
     """
-    by_label = {key.replace("__", ".", 1): connector for key, connector in connectors.items()}
+    by_label = {source_label(key): connector for key, connector in connectors.items()}
 
     @dg.op(name=OP_NAME, description="check_connection() on every selected source.")
     def _check(context: dg.OpExecutionContext, config: CheckSourcesConfig) -> dict[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, SEPARATOR
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
@@ -37,7 +38,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
 
     catalog: IcebergCatalogResource
     target_file_mb: int = 128
-    quarantine_suffix: str = "__quarantine"
+    quarantine_suffix: str = DEFAULT_QUARANTINE_SUFFIX
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
@@ -164,7 +165,7 @@ def _identifier(asset_key: dg.AssetKey, metadata: dict[str, Any]) -> tuple[str, 
         namespace, _, table = str(metadata[TABLE_KEY]).partition(".")
         return namespace, table
     path = asset_key.path
-    return path[0], "__".join(path[1:]) or path[0]
+    return path[0], SEPARATOR.join(path[1:]) or path[0]
 
 
 def _lineage(context: dg.OutputContext, tenant: str, source: str, partition: str | None) -> LineageValues:

@@ -18,6 +18,7 @@ from pyiceberg.manifest import DataFile
 from pyiceberg.schema import Schema
 from pyiceberg.table import Table, Transaction
 
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, quarantine_table_name
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.iceberg.catalog import ensure_namespace
 from atlas_assets.iceberg.commit_retry import CommitConflictError, with_commit_retries
@@ -91,7 +92,9 @@ class _RunStats:
 class TableWriter:
     """Writes runs to Iceberg tables of one catalog."""
 
-    def __init__(self, catalog: Catalog, target_file_bytes: int, quarantine_suffix: str = "__quarantine"):
+    def __init__(
+        self, catalog: Catalog, target_file_bytes: int, quarantine_suffix: str = DEFAULT_QUARANTINE_SUFFIX
+    ):
         self.catalog = catalog
         self.target_file_bytes = target_file_bytes
         self.quarantine_suffix = quarantine_suffix
@@ -112,7 +115,7 @@ class TableWriter:
         quarantine = QuarantineWriter(
             self.catalog,
             plan,
-            plan.table + self.quarantine_suffix,
+            quarantine_table_name(plan.table, self.quarantine_suffix),
             quarantine_slots(plan, after),
             self.target_file_bytes,
         )

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from atlas_assets.config.naming import masks_in_silver, silver_asset_key, silver_table_name
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import WarehouseConfig
 from atlas_assets.connectors.errors import redact
 from atlas_assets.lineage.naming import iceberg_dataset_name, iceberg_namespace, strip_credentials
-from atlas_assets.masking.silver import has_silver, silver_asset_key, silver_table_name
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,10 @@ class DatasetMap:
         for spec in specs:
             bronze = Dataset(self.namespace, iceberg_dataset_name(spec.namespace, spec.table_name))
             self._assets[spec.asset_key] = AssetDatasets(_job_name(spec.asset_key), bronze, source=spec)
-            if has_silver(spec):
-                silver_name = iceberg_dataset_name(spec.namespace, silver_table_name(spec))
+            if masks_in_silver(spec):
+                silver_name = iceberg_dataset_name(spec.namespace, silver_table_name(spec.table_name))
                 silver = Dataset(self.namespace, silver_name)
-                key = silver_asset_key(spec)
+                key = silver_asset_key(spec.asset_key)
                 self._assets[key] = AssetDatasets(_job_name(key), silver, upstream=(bronze,))
 
     def get(self, key: dg.AssetKey) -> AssetDatasets | None:

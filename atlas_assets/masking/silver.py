@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
+from atlas_assets.config.naming import masks_in_silver, silver_asset_key, silver_table_name
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.factory.assets import IO_MANAGER_KEY
@@ -26,38 +27,10 @@ from atlas_assets.iceberg.io_manager import CURSOR_KEY, TABLE_KEY, WRITE_MODE_KE
 from atlas_assets.ingest.lineage_columns import LINEAGE_PREFIX
 from atlas_assets.masking.transform import BatchMasker, mask_table, masker_for
 
-SILVER_SUFFIX = "_silver"
-
-
-def silver_asset_key(spec: ObjectSpec) -> dg.AssetKey:
-    """`[tenant, source, <object>_silver]`."""
-    return dg.AssetKey([spec.tenant, spec.source, spec.name + SILVER_SUFFIX])
-
-
-def silver_table_name(spec: ObjectSpec) -> str:
-    """The silver Iceberg table, in the tenant's namespace beside the bronze one."""
-    return spec.table_name + SILVER_SUFFIX
-
-
-def has_silver(spec: ObjectSpec) -> bool:
-    """Whether the object masks in silver and has a column to mask."""
-    return spec.pii_scan.masking == "silver" and masker_for(spec) is not None
-
 
 def build_silver_assets(specs: list[ObjectSpec]) -> list[dg.AssetsDefinition]:
-    """One silver asset per object that masks in silver; raises if a name would collide."""
-    names = {spec.asset_key for spec in specs}
-    assets = []
-    for spec in specs:
-        if not has_silver(spec):
-            continue
-        if silver_asset_key(spec) in names:
-            raise ValueError(
-                f"{spec.path}: its silver asset {silver_asset_key(spec).to_user_string()} would clash with "
-                f"the object of that name; rename one of them"
-            )
-        assets.append(_silver_asset(spec))
-    return assets
+    """One silver asset per object that masks in silver (name clashes are load-time config errors)."""
+    return [_silver_asset(spec) for spec in specs if masks_in_silver(spec)]
 
 
 def _silver_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
@@ -67,7 +40,7 @@ def _silver_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
     policies = ", ".join(f"{column}: {rule.policy}" for column, rule in masker.rules)
 
     @dg.asset(
-        key=silver_asset_key(spec),
+        key=silver_asset_key(spec.asset_key),
         ins={"bronze": dg.AssetIn(key=spec.asset_key)},
         group_name=spec.tenant,
         description=f"{spec.label} with its PII masked ({policies}).",
@@ -94,7 +67,7 @@ def masked_silver_rows(bronze: pa.Table, masker: BatchMasker) -> pa.Table:
 def _silver_metadata(spec: ObjectSpec) -> dict[str, Any]:
     mode = spec.write_mode
     metadata: dict[str, Any] = {
-        TABLE_KEY: f"{spec.namespace}.{silver_table_name(spec)}",
+        TABLE_KEY: f"{spec.namespace}.{silver_table_name(spec.table_name)}",
         # Unpartitioned bronze (replace, append) is re-derived whole: silver replaces.
         WRITE_MODE_KEY: str(mode if mode.is_partitioned else WriteMode.REPLACE),
         "atlas/config_path": spec.path,

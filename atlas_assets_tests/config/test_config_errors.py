@@ -559,6 +559,8 @@ BAD_NAMES = {
     "dash": "app-db",
     "leading-digit": "1st",
     "too-long": "n" * 64,
+    "separator-inside": "alpha__beta",
+    "trailing-underscore": "db_",
 }
 
 
@@ -572,7 +574,7 @@ def test_invalid_name_is_reported_at_its_key(level: str, name: str) -> None:
 
     assert (problem.path, problem.line) == (path_template.format(name=name), marked_line(text))
     assert f"name {name!r} must be lower-case letters, digits and underscores" in problem.message
-    assert "starting with a letter (max 63 characters)" in problem.message
+    assert "starting with a letter, without `__` or a trailing `_` (max 63 characters" in problem.message
 
 
 @pytest.mark.parametrize("level", NAMED_LEVELS)
