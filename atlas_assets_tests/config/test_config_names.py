@@ -33,6 +33,14 @@ def line_of(text: str, fragment: str) -> int:
     return line
 
 
+def acme_shop(objects: str) -> str:
+    """Tenant `acme` with one SQL source `shop` holding `objects` (YAML lines)."""
+    source = (
+        "tenants:\n  acme:\n    sources:\n      shop:\n        kind: sql\n        url: sqlite:///shop.db\n"
+    )
+    return source + "        objects:\n" + textwrap.indent(textwrap.dedent(objects), " " * 10)
+
+
 def sql(objects: str) -> str:
     return f"{{kind: sql, url: 'sqlite:///shop.db', objects: {objects}}}"
 
@@ -102,17 +110,12 @@ def test_a_source_and_object_split_differently_cannot_meet():
 
 
 def test_an_object_cannot_be_named_like_another_objects_quarantine_table():
-    text = """\
-    tenants:
-      acme:
-        sources:
-          shop:
-            kind: sql
-            url: sqlite:///shop.db
-            objects:
-              items: {}
-              items__quarantine: {}
-    """
+    text = acme_shop(
+        """\
+        items: {}
+        items__quarantine: {}
+        """
+    )
     (problem,) = problems_of(text)
 
     assert problem.path == "tenants.acme.sources.shop.objects.items__quarantine"
@@ -135,19 +138,14 @@ def test_a_quarantine_suffix_that_could_meet_a_table_name_is_a_config_error(suff
 
 
 def test_an_object_cannot_take_the_name_of_another_objects_silver_asset():
-    text = """\
-    tenants:
-      acme:
-        sources:
-          shop:
-            kind: sql
-            url: sqlite:///shop.db
-            objects:
-              customers:
-                pii: {email: mask}
-                pii_scan: {masking: silver}
-              customers_silver: {}
-    """
+    text = acme_shop(
+        """\
+        customers:
+          pii: {email: mask}
+          pii_scan: {masking: silver}
+        customers_silver: {}
+        """
+    )
     (problem,) = problems_of(text)
 
     assert problem.path == "tenants.acme.sources.shop.objects.customers_silver"
@@ -159,17 +157,12 @@ def test_an_object_cannot_take_the_name_of_another_objects_silver_asset():
 
 
 def test_two_crons_that_read_the_same_cannot_share_a_job_name():
-    text = """\
-    tenants:
-      acme:
-        sources:
-          shop:
-            kind: sql
-            url: sqlite:///shop.db
-            objects:
-              orders: {cursor: created_at, schedule: {cron: "0 3 * * *"}}
-              refunds: {cursor: created_at, schedule: {cron: "00 03 * * *"}}
-    """
+    text = acme_shop(
+        """\
+        orders: {cursor: created_at, schedule: {cron: "0 3 * * *"}}
+        refunds: {cursor: created_at, schedule: {cron: "00 03 * * *"}}
+        """
+    )
     (problem,) = problems_of(text)
 
     assert problem.path == "tenants.acme.sources.shop.objects.refunds.schedule"
