@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, fi
 
 from atlas_assets.checks.quality.config import QualityConfig
 from atlas_assets.config.errors import FieldError
-from atlas_assets.config.interpolation import EnvRef
+from atlas_assets.config.interpolation import EnvRef, Interpolated
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 from atlas_assets.config.settings import InheritedSettings, Name
 
@@ -33,8 +33,10 @@ class WriteMode(StrEnum):
 def _to_secret(value: Any) -> EnvRef:
     if isinstance(value, EnvRef):
         return value
+    if isinstance(value, Interpolated):
+        return EnvRef(str(value), value.template)
     if isinstance(value, str):
-        return EnvRef(value, None)
+        return EnvRef(value, value)  # a literal: its text is its value
     raise ValueError("expected a string")
 
 
@@ -43,7 +45,8 @@ Secret = Annotated[
     BeforeValidator(_to_secret),
     PlainSerializer(lambda v: "***", return_type=str),
 ]
-"""A credential: its value is never printed; its `${VAR}` name is kept for `dg.EnvVar`."""
+"""A credential: its value is never printed, and resources receive its text as written (with its
+`${VAR}` references), which they expand at run time: see `connectors.secrets`."""
 
 _DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

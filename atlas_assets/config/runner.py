@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -40,6 +40,9 @@ class WarehouseConfig(StrictModel):
     )
 
 
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
 class TenantConfig(InheritedSettings):
     """A tenant: an Iceberg namespace, a Dagster asset group and its sources."""
 
@@ -48,6 +51,11 @@ class TenantConfig(InheritedSettings):
         default=None, description="Iceberg namespace; the tenant name by default. No two tenants share one."
     )
     sources: dict[Name, SourceConfig] = Field(min_length=1)
+    shared_env: list[Annotated[str, Field(pattern=ENV_VAR_PATTERN)]] = Field(
+        default_factory=list,
+        description="Platform variables (owned by no tenant) this tenant may name in `${VAR}`; "
+        "see config.env_scope.",
+    )
     privacy: TenantPrivacyConfig = Field(
         default_factory=TenantPrivacyConfig,
         description="HMAC secret for `hash` masking and custom PII recognizers.",

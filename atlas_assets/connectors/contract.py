@@ -12,6 +12,7 @@ import dagster as dg
 import pyarrow as pa
 
 from atlas_assets.config.objects import ObjectConfig, WriteMode
+from atlas_assets.connectors.secrets import ResolvesSecrets
 
 DEFAULT_BATCH_SIZE = 50_000
 
@@ -80,11 +81,12 @@ ExtractItem = pa.RecordBatch | DeletedKeys
 """What `extract` yields: rows, or keys deleted at the source."""
 
 
-class SourceConnector(dg.ConfigurableResource, ABC):
+class SourceConnector(ResolvesSecrets, ABC):
     """Base of every source kind's resource.
 
     `extract` must stream: memory stays bounded by `request.batch_size`, never by table size.
-    Failures are raised as `TransientSourceError` or `PermanentSourceError`.
+    Failures are raised as `TransientSourceError` or `PermanentSourceError`. Credential fields
+    are `SecretText`, expanded at run time (see `connectors.secrets`).
     """
 
     @abstractmethod

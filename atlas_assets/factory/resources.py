@@ -12,7 +12,7 @@ from typing import Any
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.connectors.contract import SourceConnector
-from atlas_assets.connectors.secrets import env_or_value
+from atlas_assets.connectors.secrets import resource_secret
 from atlas_assets.factory.assets import IO_MANAGER_KEY
 from atlas_assets.iceberg.catalog import catalog_properties, catalog_uri
 from atlas_assets.iceberg.io_manager import IcebergIOManager
@@ -22,12 +22,12 @@ CATALOG_KEY = "iceberg_catalog"
 
 
 def build_shared_resources(config: RunnerConfig) -> dict[str, Any]:
-    """The catalog and IO manager every asset uses; secrets reach Dagster as `EnvVar`s."""
+    """The catalog and IO manager every asset uses; secrets reach Dagster as runner.yaml text only."""
     warehouse = config.warehouse
     uri = catalog_uri(warehouse)
     catalog = IcebergCatalogResource(
         name=warehouse.catalog.name,
-        uri=env_or_value(uri) if uri is not None else None,
+        uri=resource_secret(uri) if uri is not None else None,
         properties=catalog_properties(warehouse),
     )
     return {

@@ -10,6 +10,7 @@ from pyiceberg.exceptions import NamespaceAlreadyExistsError
 
 from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.runner import WarehouseConfig
+from atlas_assets.connectors.secrets import resource_secret
 
 
 def warehouse_uri(location: str) -> str:
@@ -27,9 +28,12 @@ DEFAULT_SQL_CATALOG_URI = "sqlite:///.atlas/catalog.db"
 
 
 def catalog_properties(warehouse: WarehouseConfig) -> dict[str, str]:
-    """pyiceberg properties for the configured catalog, without the URI (see `catalog_uri`)."""
+    """pyiceberg properties for the configured catalog, without the URI (see `catalog_uri`).
+
+    Values are runner.yaml text, expanded by `IcebergCatalogResource` at run time.
+    """
     catalog = warehouse.catalog
-    extra = {name: value.value for name, value in catalog.properties.items()}
+    extra = {name: resource_secret(value) for name, value in catalog.properties.items()}
     return {"type": catalog.type, "warehouse": warehouse_uri(warehouse.location), **extra}
 
 
@@ -40,7 +44,7 @@ def catalog_uri(warehouse: WarehouseConfig) -> EnvRef | None:
     """
     uri = warehouse.catalog.uri
     if uri is None and warehouse.catalog.type == "sql":
-        uri = EnvRef(DEFAULT_SQL_CATALOG_URI, None)
+        uri = EnvRef(DEFAULT_SQL_CATALOG_URI, DEFAULT_SQL_CATALOG_URI)
     if uri is not None and uri.value.startswith("sqlite:///"):
         Path(uri.value.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
     return uri

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import dagster as dg
 from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
+from atlas_assets.connectors.secrets import OptionalSecretText, ResolvesSecrets, SecretMapping
 from atlas_assets.iceberg.catalog import open_catalog
 
 
-class IcebergCatalogResource(dg.ConfigurableResource):
-    """A pyiceberg catalog (SQL, REST or Glue) configured from runner.yaml's `warehouse`."""
+class IcebergCatalogResource(ResolvesSecrets):
+    """A pyiceberg catalog (SQL, REST or Glue) configured from runner.yaml's `warehouse`.
+
+    `uri` and `properties` may hold credentials: they arrive as runner.yaml text and are expanded
+    when the catalog is first opened (see `connectors.secrets`).
+    """
 
     name: str = "atlas"
-    uri: str | None = None
-    properties: dict[str, str]
+    uri: OptionalSecretText = None
+    properties: SecretMapping
 
     @cached_property
     def catalog(self) -> Catalog:
-        # The URI is its own field so it can be a dg.EnvVar: it may hold a password.
+        self.resolve_secrets()
         properties = {**self.properties, **({"uri": self.uri} if self.uri else {})}
         return open_catalog(self.name, properties)
 

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from atlas_assets.config.errors import RunnerConfigError
-from atlas_assets.config.interpolation import EnvRef, interpolate
+from atlas_assets.config.interpolation import interpolate
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.config.yaml_source import parse_yaml
 
@@ -53,16 +53,16 @@ def assert_no_secret_in(text: str) -> None:
     assert "s3cr3t" not in text  # nor any fragment a message might have cut from one
 
 
-def test_resolved_secret_is_reachable_for_the_connector() -> None:
+def test_resolved_secret_is_reachable_for_validation_and_keeps_its_reference() -> None:
     config, _specs = parse_runner_config(VALID, "runner.yaml", ENV)
     url = config.tenants["acme"].sources["app_db"].url
-    assert url == EnvRef(DB_URL, "ACME_DB_URL")
+    assert (url.value, url.template, url.env_var) == (DB_URL, "${ACME_DB_URL}", "ACME_DB_URL")
 
 
-def test_secret_keeps_the_variable_name_for_dagster_env_var() -> None:
+def test_a_platform_secret_keeps_its_reference_too() -> None:
     config, _specs = parse_runner_config(VALID, "runner.yaml", ENV)
     assert config.warehouse.catalog.uri is not None
-    assert config.warehouse.catalog.uri.env_var == "ATLAS_CATALOG_URI"
+    assert config.warehouse.catalog.uri.template == "${ATLAS_CATALOG_URI}"
     assert config.warehouse.catalog.uri.value == CATALOG_URI
 
 
@@ -79,11 +79,12 @@ def test_secret_value_is_masked_in_model_dump() -> None:
     assert_no_secret_in(repr(dumped) + config.model_dump_json())
 
 
-def test_secret_with_text_around_the_reference_is_masked_and_has_no_variable_name() -> None:
+def test_a_secret_embedded_in_a_longer_value_keeps_the_text_around_its_reference() -> None:
     text = VALID.replace("${ACME_DB_URL}", '"postgresql://atlas:${ACME_PG_PASSWORD}@db/app"')
     config, _specs = parse_runner_config(text, "runner.yaml", ENV)
     url = config.tenants["acme"].sources["app_db"].url
-    assert (url.value, url.env_var) == (f"postgresql://atlas:{PG_PASSWORD}@db/app", None)
+    assert url.value == f"postgresql://atlas:{PG_PASSWORD}@db/app"
+    assert (url.template, url.env_var) == ("postgresql://atlas:${ACME_PG_PASSWORD}@db/app", None)
     assert_no_secret_in(repr(config) + config.model_dump_json())
 
 
@@ -94,13 +95,12 @@ def test_literal_secret_is_masked_too() -> None:
     assert_no_secret_in(repr(config) + config.model_dump_json())
 
 
-def test_secret_defaulted_from_its_reference_has_no_variable_name() -> None:
-    # dg.EnvVar would read the unset variable, not the default, so the name must not be passed on.
+def test_a_defaulted_reference_is_kept_whole_for_the_resource_to_expand() -> None:
     text = VALID.replace("${ACME_DB_URL}", '"${ACME_DB_URL:-sqlite:///local.db}"')
     env = {name: value for name, value in ENV.items() if name != "ACME_DB_URL"}
     config, _specs = parse_runner_config(text, "runner.yaml", env)
     url = config.tenants["acme"].sources["app_db"].url
-    assert (url.value, url.env_var) == ("sqlite:///local.db", None)
+    assert (url.value, url.template) == ("sqlite:///local.db", "${ACME_DB_URL:-sqlite:///local.db}")
 
 
 def test_missing_variable_message_names_it_without_other_secrets() -> None:
@@ -154,10 +154,8 @@ def test_a_catalog_property_named_like_a_secret_is_accepted() -> None:
     assert "t0k" not in repr(config)
 
 
-@pytest.mark.parametrize("key", ["url", "password", "api_key"])
-def test_secret_keys_are_wrapped_wherever_they_appear(key: str) -> None:
-    doc = parse_yaml(f"tenants:\n  acme:\n    {key}: ${{ACME_PG_PASSWORD}}\n", "runner.yaml")
+def test_every_interpolated_string_remembers_its_text_as_written() -> None:
+    doc = parse_yaml("tenants:\n  acme:\n    anything: pre-${ACME_PG_PASSWORD}\n", "runner.yaml")
     assert interpolate(doc, ENV) == []
-    secret = doc.data["tenants"]["acme"][key]
-    assert (secret.value, secret.env_var) == (PG_PASSWORD, "ACME_PG_PASSWORD")
-    assert_no_secret_in(repr(doc.data) + str(secret) + f"{secret}")
+    value = doc.data["tenants"]["acme"]["anything"]
+    assert (str(value), value.template) == (f"pre-{PG_PASSWORD}", "pre-${ACME_PG_PASSWORD}")

@@ -23,7 +23,7 @@ tenants:
     sources:
       shop:
         kind: sql
-        url: "${SHOP_URL}"
+        url: "${DEMO_SHOP_URL}"
         objects:
           orders: {cursor: created_at, primary_key: [id], description: "Orders placed in the shop."}
           customers: {cursor: updated_at, primary_key: [id], write: upsert}
@@ -44,7 +44,7 @@ tenants:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    config, specs = parse_runner_config(RUNNER, "runner.yaml", {"SHOP_URL": "sqlite:///shop.db"})
+    config, specs = parse_runner_config(RUNNER, "runner.yaml", {"DEMO_SHOP_URL": "sqlite:///shop.db"})
     return build_definitions(config, specs)
 
 
@@ -153,11 +153,10 @@ def test_a_schedule_tick_requests_the_latest_complete_partition(defs):
     assert request.partition_key == "2026-03-01-05:00"
 
 
-def test_secrets_from_env_vars_reach_resources_as_env_var_references():
-    _config, specs = parse_runner_config(RUNNER, "runner.yaml", {"SHOP_URL": "sqlite:///shop.db"})
+def test_secrets_reach_resources_as_their_references_not_their_values():
+    _config, specs = parse_runner_config(RUNNER, "runner.yaml", {"DEMO_SHOP_URL": "sqlite:///shop.db"})
     resource = build_source_resources(specs)["demo__shop"]
-    assert isinstance(resource.url, dg.EnvVar)
-    assert resource.url.env_var_name == "SHOP_URL"
+    assert resource.url == "${DEMO_SHOP_URL}"
 
 
 def test_each_source_connector_is_bound_to_its_own_assets_only(defs):

@@ -231,16 +231,14 @@ def test_an_event_the_receiver_rejects_is_skipped_not_retried_forever(tmp_path, 
 
 def test_credentials_never_appear_in_events(tmp_path, receiver, monkeypatch):
     password = "S3cret-Pg-Pass"
-    monkeypatch.setenv(
-        "ATLAS_TEST_LINEAGE_PG_URL", f"postgresql+psycopg2://atlas:{password}@127.0.0.1:1/shop"
-    )
+    monkeypatch.setenv("DEMO_LINEAGE_PG_URL", f"postgresql+psycopg2://atlas:{password}@127.0.0.1:1/shop")
     body = """
     tenants:
       demo:
         sources:
           warehouse_db:
             kind: sql
-            url: "${ATLAS_TEST_LINEAGE_PG_URL}"
+            url: "${DEMO_LINEAGE_PG_URL}"
             objects:
               orders: {cursor: created_at, primary_key: [id]}
     """

@@ -20,7 +20,7 @@ from atlas_assets.config.objects import Secret, SourceConfigBase
 from atlas_assets.connectors.arrow import rows_to_batch
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
 from atlas_assets.connectors.errors import PermanentSourceError, SourceError, TransientSourceError, redact
-from atlas_assets.connectors.secrets import env_or_value
+from atlas_assets.connectors.secrets import SecretText, resource_secret
 from atlas_assets.connectors.sql.errors import classify_sql_error
 from atlas_assets.connectors.sql.select import SelectPlan, plan_select
 
@@ -33,13 +33,13 @@ class SqlSourceConfig(SourceConfigBase):
     db_schema: str | None = Field(default=None, description="Schema that unqualified table names live in.")
 
     def build_resource(self) -> SqlResource:
-        return SqlResource(url=env_or_value(self.url), db_schema=self.db_schema)
+        return SqlResource(url=resource_secret(self.url), db_schema=self.db_schema)
 
 
 class SqlResource(SourceConnector):
     """Streams a table or query through SQLAlchemy; one pooled engine per resource instance."""
 
-    url: str
+    url: SecretText
     db_schema: str | None = None
 
     _engine: sa.Engine | None = PrivateAttr(default=None)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import Field, model_validator
 
 from atlas_assets.config.objects import Duration, Secret, SourceConfigBase
-from atlas_assets.connectors.secrets import env_or_value
+from atlas_assets.connectors.secrets import OptionalSecretText, resource_secret
 from atlas_assets.connectors.sql.generic import SqlResource
 
 SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
@@ -35,7 +35,7 @@ class ServerSourceConfig(SourceConfigBase):
     database: str | None = None
     user: str | None = None
     password: Secret | None = Field(
-        default=None, description="Write `${VAR}`: passed as dg.EnvVar, never shown."
+        default=None, description="Write `${VAR}`: expanded by the resource at run time, never stored."
     )
     db_schema: str | None = Field(
         default=None, description="Schema (PostgreSQL) or database (MySQL) of unqualified tables."
@@ -65,14 +65,14 @@ class ServerSourceConfig(SourceConfigBase):
         return self
 
     def resource_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for the kind's resource; secrets become `dg.EnvVar` where possible."""
+        """Keyword arguments for the kind's resource; secrets as written, expanded at run time."""
         return {
-            "url": env_or_value(self.url) if self.url is not None else None,
+            "url": resource_secret(self.url) if self.url is not None else None,
             "host": self.host,
             "port": self.port,
             "database": self.database,
             "user": self.user,
-            "password": env_or_value(self.password) if self.password is not None else None,
+            "password": resource_secret(self.password) if self.password is not None else None,
             "db_schema": self.db_schema,
             "sslmode": self.sslmode,
             "ssl_ca": self.ssl_ca,
@@ -92,12 +92,12 @@ class ServerSqlResource(SqlResource):
     """SQLAlchemy `dialect+driver`, e.g. `postgresql+psycopg2`."""
     default_port: ClassVar[int]
 
-    url: str | None = None  # type: ignore[assignment]
+    url: OptionalSecretText = None  # type: ignore[assignment]
     host: str | None = None
     port: int | None = None
     database: str | None = None
     user: str | None = None
-    password: str | None = None
+    password: OptionalSecretText = None
     # Dagster resource config has no Literal type; runner.yaml's model validated these already.
     sslmode: str | None = None
     ssl_ca: str | None = None

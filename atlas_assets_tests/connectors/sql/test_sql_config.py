@@ -36,7 +36,7 @@ def config_problems(source: str) -> str:
     return str(failure.value)
 
 
-def test_a_postgres_source_by_host_builds_a_resource_with_the_password_as_an_env_var():
+def test_a_postgres_source_by_host_builds_a_resource_that_expands_its_password_at_run_time():
     config = source_config(
         """
         kind: postgres
@@ -52,8 +52,7 @@ def test_a_postgres_source_by_host_builds_a_resource_with_the_password_as_an_env
     resource = config.build_resource()
 
     assert isinstance(resource, PostgresResource)
-    assert isinstance(resource.password, dg.EnvVar)
-    assert resource.password.env_var_name == "ACME_PG_PASSWORD"
+    assert resource.password == "${ACME_PG_PASSWORD}"
     assert resource.connection_url().port == 5432
 
 
@@ -136,7 +135,7 @@ def test_the_dataset_namespace_never_holds_credentials():
 
 def test_check_connection_works_from_runner_yaml_against_the_real_server(pg_url, monkeypatch):
     url = sa.engine.make_url(pg_url)
-    monkeypatch.setenv("ATLAS_TEST_PG_PASSWORD", url.password or "")
+    monkeypatch.setenv("ACME_TEST_PG_PASSWORD", url.password or "")
     config = source_config(
         f"""
         kind: postgres
@@ -144,10 +143,10 @@ def test_check_connection_works_from_runner_yaml_against_the_real_server(pg_url,
         port: {url.port or 5432}
         database: {url.database}
         user: {url.username}
-        password: "${{ATLAS_TEST_PG_PASSWORD}}"
+        password: "${{ACME_TEST_PG_PASSWORD}}"
         objects: [orders]
         """,
-        env={"ATLAS_TEST_PG_PASSWORD": url.password or ""},
+        env={"ACME_TEST_PG_PASSWORD": url.password or ""},
     )
     resource = config.build_resource()
 
