@@ -66,6 +66,35 @@ def iceberg_compatible_type(arrow_type: pa.DataType) -> pa.DataType:
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
+def merged_type(current: pa.DataType, incoming: pa.DataType) -> pa.DataType:
+    """The narrowest type holding values of both: how schemas merge across batches and pages.
+
+    Null yields to anything; integers widen to int64, integers and floats to float64; structs
+    merge field by field and lists by element; any other disagreement becomes string (text
+    holds every value, so nothing is lost).
+    """
+    if current == incoming or pa.types.is_null(incoming):
+        return current
+    if pa.types.is_null(current):
+        return incoming
+    if pa.types.is_integer(current) and pa.types.is_integer(incoming):
+        return pa.int64()
+    if _is_int_or_float(current) and _is_int_or_float(incoming):
+        return pa.float64()
+    if pa.types.is_struct(current) and pa.types.is_struct(incoming):
+        fields = {field.name: field.type for field in current}
+        for field in incoming:
+            fields[field.name] = merged_type(fields.get(field.name, pa.null()), field.type)
+        return pa.struct([pa.field(name, arrow_type) for name, arrow_type in fields.items()])
+    if pa.types.is_list(current) and pa.types.is_list(incoming):
+        return pa.list_(merged_type(current.value_type, incoming.value_type))
+    return pa.string()
+
+
+def _is_int_or_float(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+
+
 def lenient_cast(values: pa.Array, target: pa.DataType) -> pa.Array:
     """`values` cast to `target`, with null wherever a value does not convert, instead of an error.
 

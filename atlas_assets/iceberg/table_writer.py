@@ -22,9 +22,10 @@ from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, quarantine_tab
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.iceberg.catalog import ensure_namespace
 from atlas_assets.iceberg.commit_retry import CommitConflictError, with_commit_retries
-from atlas_assets.iceberg.conform import conform, normalize
-from atlas_assets.iceberg.data_files import DataFileWriter, arrow_paths
+from atlas_assets.iceberg.conform import normalize
+from atlas_assets.iceberg.data_files import arrow_paths
 from atlas_assets.iceberg.deletes import DeleteCollector
+from atlas_assets.iceberg.evolving_files import EvolvingFileWriter
 from atlas_assets.iceberg.high_water_mark import read_high_water_mark, stage_high_water_mark
 from atlas_assets.iceberg.quarantine import SLOT_COLUMN, QuarantineWriter, quarantine_slots
 from atlas_assets.iceberg.row_filters import partition_filter, window_filter
@@ -119,7 +120,8 @@ class TableWriter:
             quarantine_slots(plan, after),
             self.target_file_bytes,
         )
-        writer = DataFileWriter(_io_of(tx), tx.table_metadata, self.target_file_bytes)
+        committed_columns = {f.name for f in table.schema().fields} if table else set()
+        writer = EvolvingFileWriter(tx, self.target_file_bytes, plan.label, committed_columns)
         stats = _RunStats()
         try:
             stream = itertools.chain([first], batches) if first is not None else iter(())
@@ -128,8 +130,9 @@ class TableWriter:
             quarantine_files = quarantine.close()
             self._commit_quarantine(quarantine, quarantine_files)
             new_hwm = _later(after, stats.max_cursor)
+            evolved = schema_to_pyarrow(tx.table_metadata.schema(), include_field_ids=False)
             committed, replaced, deleted = self._commit(
-                plan, tx, writer.arrow_schema, incoming, files, stats, new_hwm, deletes
+                plan, tx, writer.arrow_schema, evolved, files, stats, new_hwm, deletes
             )
         except BaseException:
             writer.abort()
@@ -143,7 +146,7 @@ class TableWriter:
         report.committed_table = committed
         report.snapshot_id = committed.metadata.current_snapshot_id
         report.schema = committed.schema()
-        report.schema_changes = changes.describe() if table else ["created table"]
+        report.schema_changes = [*(changes.describe() if table else ["created table"]), *writer.changes]
         report.high_water_mark = new_hwm
         return report
 
@@ -152,7 +155,7 @@ class TableWriter:
         plan: WritePlan,
         batches: Iterator[pa.RecordBatch],
         after: Any,
-        writer: DataFileWriter,
+        writer: EvolvingFileWriter,
         quarantine: QuarantineWriter,
         stats: _RunStats,
     ) -> None:
@@ -172,7 +175,7 @@ class TableWriter:
             good = result.good
             if not good.num_rows:
                 continue
-            writer.write(conform(plan.lineage.stamp(good), writer.arrow_schema, plan.label))
+            writer.write(plan.lineage.stamp(good))
             stats.rows += good.num_rows
             if plan.mode is WriteMode.APPEND and plan.cursor:
                 stats.max_cursor = _later(stats.max_cursor, pc.max(good.column(plan.cursor)).as_py())
@@ -298,11 +301,6 @@ def _replaced_rows_filter(plan: WritePlan, tx: Transaction) -> BooleanExpression
     if plan.mode is WriteMode.REPLACE:
         return AlwaysTrue()
     return None
-
-
-def _io_of(tx: Transaction):
-    # A staged create has no Table yet; the transaction's own table carries the FileIO.
-    return tx._table.io
 
 
 def _later(a: Any, b: Any) -> Any:

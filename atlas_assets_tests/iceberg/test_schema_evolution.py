@@ -74,3 +74,31 @@ def test_an_incompatible_type_change_fails_naming_the_column_and_both_types(tmp_
     assert "int" in message
     assert "string" in message
     assert atlas.snapshots("shop__events") == before
+
+
+def test_a_column_first_seen_in_a_later_csv_file_is_added_in_the_same_commit(tmp_path):
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "leads_1.csv").write_text("id,name\n1,Ann\n2,Bob\n")
+    (files / "leads_2.csv").write_text("id,name,country\n3,Cy,FR\n")
+    atlas = platform(
+        tmp_path,
+        f"""
+        tenants:
+          demo:
+            sources:
+              files:
+                kind: csv
+                path: "{files}"
+                objects:
+                  leads: {{primary_key: [id]}}
+        """,
+    )
+
+    result = atlas.materialize("demo/files/leads")
+
+    rows = {r["id"]: (r["name"], r["country"]) for r in atlas.table("files__leads").to_pylist()}
+    assert rows == {1: ("Ann", None), 2: ("Bob", None), 3: ("Cy", "FR")}
+    assert len(atlas.snapshots("files__leads")) == 1
+    metadata = result.asset_materializations_for_node("demo__files__leads")[0].metadata
+    assert metadata["atlas/schema_changes"].value == "created table; added country: string"

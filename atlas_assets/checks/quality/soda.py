@@ -146,7 +146,10 @@ def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset) -> None:
     if isinstance(data, ds.FileSystemDataset) and isinstance(data.filesystem, pafs.LocalFileSystem):
         columns = ", ".join(f'"{name}"' for name in data.schema.names)
         files = ", ".join("'" + path.replace("'", "''") + "'" for path in data.files)
-        connection.execute(f'CREATE VIEW "{view}" AS SELECT {columns} FROM read_parquet([{files}])')
+        # By name: a run's earlier files lack the columns its later pages added (null there).
+        connection.execute(
+            f'CREATE VIEW "{view}" AS SELECT {columns} FROM read_parquet([{files}], union_by_name = true)'
+        )
         return
     connection.register(view, data)
 

@@ -1,8 +1,9 @@
 """Streaming one csv object: its files in sorted order, one schema for all, the window's rows only.
 
-The schema is settled once, from the first file that holds data: Arrow infers each column's
-type from that file's first block, and every file is then read with exactly those types, so
-all batches agree. Declared columns (`column_types`) and the cursor are read as text, so a
+The schema is settled by the first file that holds data: Arrow infers each column's type from
+that file's first block, and every file is then read with exactly those types. A later file
+may add columns (typed from its own first block; the table gains them in the same commit) or
+lack some (null in its rows). Declared columns (`column_types`) and the cursor are read as text, so a
 value that does not fit can never fail the read:
 
 - declared columns are yielded as text; validation coerces them and quarantines misfits;
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,8 +93,8 @@ def stream_object(
             plan = plan_read(file, options, request)
             if plan is None:
                 continue
-        elif not options.columns:
-            check_same_columns(file, plan, request)
+        elif not options.columns and set(file.names) != plan.file_columns:
+            plan = replan_for(file, plan, options, request)
         batches = (
             batch
             for batch in select_window(read_file(file, plan, options, request), plan, request)
@@ -150,24 +151,18 @@ def _check_header(file: CsvFile, options: CsvObjectConfig, request: ExtractReque
                 )
 
 
-def check_same_columns(file: CsvFile, plan: ReadPlan, request: ExtractRequest) -> None:
-    """Files of one object must share the first file's columns (order may differ)."""
-    names = set(file.names)
-    if names == plan.file_columns:
-        return
-    missing, extra = sorted(plan.file_columns - names), sorted(names - plan.file_columns)
-    details = "; ".join(
-        part
-        for part in (
-            f"missing {', '.join(missing)}" if missing else "",
-            f"extra {', '.join(extra)}" if extra else "",
-        )
-        if part
-    )
-    raise PermanentSourceError(
-        f"{request.label}: {file.path} does not have the columns of the object's first file ({details}); "
-        "give the files one header, or list the columns to extract in `columns`"
-    )
+def replan_for(file: CsvFile, plan: ReadPlan, options: CsvObjectConfig, request: ExtractRequest) -> ReadPlan:
+    """The plan for a later file whose columns differ from the first file's.
+
+    Shared columns keep the types already settled; columns the file adds get types inferred
+    from its own first block (the table gains them in the run's commit); columns it lacks read
+    as null.
+    """
+    own = plan_read(file, options, request)
+    if own is None:
+        return plan
+    shared = {name: plan.read_types[name] for name in own.read_types if name in plan.read_types}
+    return replace(own, read_types={**own.read_types, **shared}, cursor_type=plan.cursor_type)
 
 
 def plan_read(file: CsvFile, options: CsvObjectConfig, request: ExtractRequest) -> ReadPlan | None:

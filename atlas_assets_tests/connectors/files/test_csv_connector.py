@@ -317,12 +317,14 @@ def test_value_unlike_the_inferred_type_later_in_a_file_is_a_permanent_error_adv
         extract(tmp_path, request(batch_size=1_000))
 
 
-def test_a_file_with_other_columns_than_the_first_is_a_permanent_error(tmp_path: Path) -> None:
+def test_a_later_file_may_add_and_lack_columns(tmp_path: Path) -> None:
     write(tmp_path, "items_1.csv", "id,name\n1,apple\n")
     write(tmp_path, "items_2.csv", "id,title\n2,pear\n")
 
-    with pytest.raises(PermanentSourceError, match=r"items_2\.csv does not have .*missing name; extra title"):
-        extract(tmp_path, request())
+    batches = list(CsvResource(path=str(tmp_path)).extract(request()))
+
+    assert [b.schema.names for b in batches] == [["id", "name"], ["id", "title"]]
+    assert [b.to_pylist() for b in batches] == [[{"id": 1, "name": "apple"}], [{"id": 2, "title": "pear"}]]
 
 
 def test_check_connection_fails_permanently_for_a_missing_directory(tmp_path: Path) -> None:

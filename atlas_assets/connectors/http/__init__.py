@@ -1,0 +1,1 @@
+"""The HTTP layer every API source stands on: client, auth, pagination, retries, records → Arrow."""
