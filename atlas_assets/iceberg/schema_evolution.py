@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.io.pyarrow import schema_to_pyarrow
 from pyiceberg.schema import Schema
 from pyiceberg.table import Transaction
-from pyiceberg.types import DecimalType, DoubleType, FloatType, IcebergType, IntegerType, LongType
+from pyiceberg.types import (
+    DecimalType,
+    DoubleType,
+    FloatType,
+    IcebergType,
+    IntegerType,
+    ListType,
+    LongType,
+    MapType,
+    StructType,
+)
 
 from atlas_assets.connectors.arrow import merged_type
 
@@ -62,14 +73,14 @@ def plan_schema_changes(
         current = existing.get(field.name)
         if current is None:
             added.append((field.name, field.field_type))
-        elif current.field_type == field.field_type or _fits(field.field_type, current.field_type):
+        elif _same_type(current.field_type, field.field_type) or _fits(field.field_type, current.field_type):
             continue
         elif _fits(current.field_type, field.field_type):
             widened.append((field.name, field.field_type))
         elif field.name in retypable:
             wide = merged_type(arrow_existing.field(field.name).type, incoming.field(field.name).type)
             wide_type = to_iceberg_schema(pa.schema([(field.name, wide)])).fields[0].field_type
-            if wide_type != current.field_type:
+            if not _same_type(wide_type, current.field_type):
                 retyped.append((field.name, wide_type))
         else:
             raise IncompatibleSchemaChangeError(
@@ -90,6 +101,21 @@ def apply_schema_changes(tx: Transaction, changes: SchemaChanges) -> None:
             update.add_column(name, field_type)
         for name, field_type in (*changes.widened, *changes.retyped):
             update.update_column(name, field_type=field_type)
+
+
+def _same_type(a: IcebergType, b: IcebergType) -> bool:
+    """Equal types; nested ones compare by shape, since their element and field ids differ."""
+    return a == b or _shape(a) == _shape(b)
+
+
+def _shape(value: IcebergType) -> Any:
+    if isinstance(value, StructType):
+        return tuple((f.name, _shape(f.field_type)) for f in value.fields)
+    if isinstance(value, ListType):
+        return ("list", _shape(value.element_type))
+    if isinstance(value, MapType):
+        return ("map", _shape(value.key_type), _shape(value.value_type))
+    return value
 
 
 def _fits(narrow: IcebergType, wide: IcebergType) -> bool:

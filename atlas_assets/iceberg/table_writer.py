@@ -104,8 +104,21 @@ class TableWriter:
         """Run the extraction into the table; the table changes in exactly one commit, or not at all."""
         table = self._load(plan.identifier)
         after = read_high_water_mark(table) if plan.mode is WriteMode.APPEND else None
+        source = open_batches(after)
+        try:
+            return self._write(plan, table, after, source)
+        finally:
+            # A failed write must end the extraction now (closing its cursor or connection), not
+            # whenever the traceback holding its frame is collected.
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    def _write(
+        self, plan: WritePlan, table: Table | None, after: Any, source: Iterable[pa.RecordBatch]
+    ) -> WriteReport:
         deletes = DeleteCollector(plan)
-        batches = (normalize(b) for b in deletes.divert(open_batches(after)))
+        batches = (normalize(b) for b in deletes.divert(source))
         first = next(batches, None)
         report = WriteReport(table=plan.display_name, high_water_mark=after)
         if first is None and table is None:
