@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -10,6 +11,7 @@ from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.interpolation import interpolate
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.config.yaml_source import parse_yaml
+from atlas_assets.connectors.registry import SOURCE_CONFIGS
 
 DB_URL = "postgresql://atlas:s3cr3t-db-pw@db.acme.internal/app"
 CATALOG_URI = "postgresql://iceberg:s3cr3t-catalog-pw@catalog/iceberg"
@@ -159,3 +161,16 @@ def test_every_interpolated_string_remembers_its_text_as_written() -> None:
     assert interpolate(doc, ENV) == []
     value = doc.data["tenants"]["acme"]["anything"]
     assert (str(value), value.template) == (f"pre-{PG_PASSWORD}", "pre-${ACME_PG_PASSWORD}")
+
+
+CREDENTIAL_FIELD = re.compile(r"(password|secret|token|api_key|url|uri)$")
+
+
+@pytest.mark.parametrize("source_config", SOURCE_CONFIGS, ids=lambda cls: cls.__name__)
+def test_every_credential_field_of_every_source_kind_is_typed_secret(source_config) -> None:
+    # A new connector's `api_key: str` would hand Dagster the resolved value; `Secret` hands it the reference.
+    credentials = [name for name in source_config.model_fields if CREDENTIAL_FIELD.search(name)]
+    untyped = [
+        name for name in credentials if "EnvRef" not in str(source_config.model_fields[name].annotation)
+    ]
+    assert untyped == []
