@@ -160,6 +160,38 @@ def test_dagster_definitions_validate_rejects_a_broken_runner_yaml_naming_its_pa
     assert problem in completed.stdout
 
 
+def test_dagster_definitions_validate_rejects_crossing_the_tenant_boundary_naming_paths_and_lines(tmp_path):
+    """Another tenant's namespace and another tenant's variable, each reported with its path and line."""
+    shop = Shop(tmp_path / "shop.db")
+    body = f"""
+    tenants:
+      alpha:
+        namespace: beta
+        sources:
+          db: {{kind: sql, url: "${{BETA_SHOP_URL}}", objects: [orders]}}
+      beta:
+        sources:
+          db: {{kind: sql, url: "{shop.url}", objects: [orders]}}
+    """
+    runner_yaml = write_runner(tmp_path, body)
+    lines = runner_yaml.read_text().splitlines()
+    namespace, url, beta = (
+        next(n for n, t in enumerate(lines, 1) if f in t) for f in ("namespace:", "BETA_", "beta:")
+    )
+
+    completed = _validate(tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
+
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    assert (
+        f"line {namespace}: tenants.alpha.namespace: generates the same Iceberg namespace 'beta' as "
+        f"tenants.beta (line {beta})" in completed.stdout
+    )
+    assert (
+        f"line {url}: tenants.alpha.sources.db.url: ${{BETA_SHOP_URL}} belongs to tenant beta"
+        in completed.stdout
+    )
+
+
 def test_objects_sharing_a_cron_but_not_its_running_flag_load_as_two_schedules(tmp_path):
     """One running and one stopped schedule on the same cron: two jobs, not a duplicate-name load error."""
     shop = Shop(tmp_path / "shop.db")
