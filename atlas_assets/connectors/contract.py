@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
 
 from atlas_assets.config.objects import ObjectConfig, WriteMode
+from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.secrets import ResolvesSecrets
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -53,6 +54,10 @@ class ExtractRequest:
     window: TimeWindow | None = None
     after: Any = None
     batch_size: int = DEFAULT_BATCH_SIZE
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    stats: dict[str, int | str] = field(default_factory=dict)
+    """Filled by the source while extracting (requests, pages, rate-limit waits, …); recorded as
+    materialization metadata `atlas/source/<name>`."""
 
     @property
     def label(self) -> str:

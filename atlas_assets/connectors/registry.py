@@ -7,11 +7,18 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from atlas_assets.connectors.files.csv import CsvSourceConfig
+from atlas_assets.connectors.saas.stripe.config import StripeSourceConfig
 from atlas_assets.connectors.sql.generic import SqlSourceConfig
 from atlas_assets.connectors.sql.mysql.resource import MysqlSourceConfig
 from atlas_assets.connectors.sql.postgres.resource import PostgresSourceConfig
 
-SOURCE_CONFIGS = (SqlSourceConfig, PostgresSourceConfig, MysqlSourceConfig, CsvSourceConfig)
+SOURCE_CONFIGS = (
+    SqlSourceConfig,
+    PostgresSourceConfig,
+    MysqlSourceConfig,
+    CsvSourceConfig,
+    StripeSourceConfig,
+)
 
 SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]
 

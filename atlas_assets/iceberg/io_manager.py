@@ -55,7 +55,10 @@ class IcebergIOManager(dg.ConfigurableIOManager):
             raise TypeError(
                 f"{context.asset_key.to_user_string()}: cannot write {type(obj).__name__} to Iceberg"
             )
-        context.add_output_metadata(report_metadata(report, plan))
+        metadata = report_metadata(report, plan)
+        if isinstance(obj, SourceExtract):
+            metadata.update({f"atlas/source/{name}": value for name, value in obj.source_stats.items()})
+        context.add_output_metadata(metadata)
 
     def load_input(self, context: dg.InputContext) -> pa.Table:
         upstream = context.upstream_output

@@ -38,6 +38,7 @@ class SourceExtract:
     connector: SourceConnector
     transforms: tuple[BatchTransform, ...] = ()
     report: WriteReport | None = field(default=None, repr=False)
+    source_stats: dict[str, int | str] = field(default_factory=dict)
 
     def open(self, window: TimeWindow | None, after: Any) -> Iterator[ExtractItem]:
         """Stream the object's batches (and deleted keys, untransformed); permanent source errors
@@ -51,6 +52,8 @@ class SourceExtract:
             window=window,
             after=after,
             batch_size=spec.batch_size,
+            retry=spec.retry,
+            stats=self.source_stats,
         )
         try:
             for item in self.connector.extract(request):

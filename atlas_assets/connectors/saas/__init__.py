@@ -1,0 +1,1 @@
+"""Software-as-a-service sources on their vendors' official SDKs."""

@@ -1,0 +1,102 @@
+"""`kind: stripe` in runner.yaml: the source's keys and each object's resource and defaults."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from atlas_assets.config.errors import FieldError
+from atlas_assets.config.objects import (
+    ObjectConfig,
+    ObjectName,
+    Secret,
+    SourceConfigBase,
+    WriteMode,
+    _objects_shorthand,
+)
+from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, MUTABLE_RESOURCES
+from atlas_assets.connectors.saas.stripe.resource import StripeResource
+from atlas_assets.connectors.secrets import env_or_value
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+
+
+class StripeObjectConfig(ObjectConfig):
+    """An object of a Stripe source: one list resource (`/v1/<resource>`).
+
+    Defaults follow the resource: a mutable one (customers, invoices, …) is an `upsert` on `id`
+    from the events change feed, cursor `changed_at`; any other (balance_transactions, events,
+    …) a `partition_overwrite` by `created`.
+    """
+
+    resource: str | None = Field(default=None, description="List resource name; defaults to the object name.")
+    expand: list[str] | None = Field(
+        default=None, description="Fields to expand; the source's `expand` by default."
+    )
+    nested: Literal["json", "struct"] = Field(
+        default="json", description="Nested objects as JSON text (default) or Arrow structs."
+    )
+
+    @model_validator(mode="after")
+    def _stripe_fits(self) -> StripeObjectConfig:
+        if self.table is not None or self.query is not None:
+            field = "table" if self.table is not None else "query"
+            raise FieldError(
+                field, "stripe objects name a list resource with `resource`, not `table` or `query`"
+            )
+        if self.write_mode is WriteMode.APPEND:
+            raise FieldError(
+                "write", "stripe objects support upsert, partition_overwrite, replace and snapshot"
+            )
+        if self.primary_key != ["id"]:
+            raise FieldError("primary_key", "stripe objects are keyed by `id`")
+        return self
+
+
+def _with_resource_defaults(value: Any) -> Any:
+    """Fill each object's write mode, cursor and key from its resource (the object name by default)."""
+    objects = _objects_shorthand(value)
+    if not isinstance(objects, dict):
+        return objects
+    filled = {}
+    for name, config in objects.items():
+        if not isinstance(config, dict):
+            filled[name] = config
+            continue
+        config = dict(config)
+        resource = config.get("resource") or name
+        mutable = resource in MUTABLE_RESOURCES
+        write = config.setdefault("write", "upsert" if mutable else "partition_overwrite")
+        config.setdefault("primary_key", ["id"])
+        if write in ("upsert", "partition_overwrite"):
+            config.setdefault("cursor", CHANGED_AT if mutable and write == "upsert" else "created")
+        filled[name] = config
+    return filled
+
+
+class StripeSourceConfig(SourceConfigBase):
+    """`kind: stripe` — a Stripe account (or a Connect account) through the official SDK."""
+
+    kind: Literal["stripe"]
+    api_key: Secret = Field(description="Secret or restricted key (`sk_…`/`rk_…`).")
+    api_base_url: str = Field(default=DEFAULT_API_BASE, description="API base URL (proxies, tests).")
+    stripe_account: str | None = Field(
+        default=None, description="Connect: the connected account (`acct_…`), sent as `Stripe-Account`."
+    )
+    api_version: str | None = Field(
+        default=None, description="Pinned `Stripe-Version`; the account's default if unset."
+    )
+    expand: list[str] = Field(default_factory=list, description="Fields expanded for every object.")
+    objects: Annotated[dict[ObjectName, StripeObjectConfig], BeforeValidator(_with_resource_defaults)] = (
+        Field(min_length=1)
+    )
+
+    def build_resource(self) -> StripeResource:
+        return StripeResource(
+            api_key=env_or_value(self.api_key),
+            api_base_url=self.api_base_url,
+            stripe_account=self.stripe_account,
+            api_version=self.api_version,
+            expand=self.expand,
+        )
