@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.objects import (
@@ -38,16 +38,19 @@ class StripeObjectConfig(ObjectConfig):
         default="json", description="Nested objects as JSON text (default) or Arrow structs."
     )
 
+    @field_validator("write")
+    @classmethod
+    def _no_append(cls, value: WriteMode | None) -> WriteMode | None:
+        if value is WriteMode.APPEND:
+            raise ValueError("stripe objects support upsert, partition_overwrite, replace and snapshot")
+        return value
+
     @model_validator(mode="after")
     def _stripe_fits(self) -> StripeObjectConfig:
         if self.table is not None or self.query is not None:
             field = "table" if self.table is not None else "query"
             raise FieldError(
                 field, "stripe objects name a list resource with `resource`, not `table` or `query`"
-            )
-        if self.write_mode is WriteMode.APPEND:
-            raise FieldError(
-                "write", "stripe objects support upsert, partition_overwrite, replace and snapshot"
             )
         if self.primary_key != ["id"]:
             raise FieldError("primary_key", "stripe objects are keyed by `id`")

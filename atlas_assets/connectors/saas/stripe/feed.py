@@ -2,43 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, MutableResource
 from atlas_assets.connectors.saas.stripe.records import epoch, to_row
 
 
-@dataclass
-class Changes:
-    """The rows to upsert (newest snapshot per object) and the ids deleted, from one window's events."""
+class ChangeFeed:
+    """Reads events newest first (Stripe's list order) and keeps, per object, the event latest by
+    (`created`, event id): its snapshot becomes the row, or the object's id is deleted.
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    deleted_ids: list[str] = field(default_factory=list)
-    events: int = 0
-
-
-def collect_changes(events: Iterable[dict[str, Any]], resource: MutableResource) -> Changes:
-    """Keep, per object, the event latest by (`created`, event id): its snapshot, or a delete.
-
-    Stripe lists events newest first but not in a strict total order within one second, so the
-    order is decided here, never by arrival. Holds one snapshot per object changed in the window.
+    Streaming: only the ids already decided and one second's events are held, never every
+    snapshot of the window. Events within one second come in no defined order, so the event id
+    decides there.
     """
-    latest: dict[str, tuple[tuple[int, str], dict[str, Any]]] = {}
-    changes = Changes()
-    for event in events:
-        snapshot = event.get("data", {}).get("object") or {}
-        if snapshot.get("object") != resource.object_type:
-            continue  # e.g. `customer.subscription.*` events in the `customer.*` feed
-        changes.events += 1
-        order = (event["created"], event["id"])
-        current = latest.get(snapshot["id"])
-        if current is None or order > current[0]:
-            latest[snapshot["id"]] = (order, event)
-    for object_id, ((created, _id), event) in latest.items():
-        if event["type"] == resource.deleted_event:
-            changes.deleted_ids.append(object_id)
-        else:
-            changes.rows.append({**to_row(event["data"]["object"]), CHANGED_AT: epoch(created)})
-    return changes
+
+    def __init__(self, resource: MutableResource):
+        self.resource = resource
+        self.events = 0
+        self.deleted_ids: list[str] = []
+        self._decided: set[str] = set()
+
+    def rows(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The newest snapshot of every object changed (and not deleted) in the feed."""
+        previous: int | None = None
+        for created, same_second in itertools.groupby(self._relevant(events), key=lambda e: e["created"]):
+            if previous is not None and created > previous:
+                raise PermanentSourceError(
+                    f"Stripe listed events out of order (created {created} after {previous})"
+                )
+            previous = created
+            newest: dict[str, dict[str, Any]] = {}
+            for event in same_second:
+                object_id = event["data"]["object"]["id"]
+                if object_id not in self._decided and (
+                    object_id not in newest or event["id"] > newest[object_id]["id"]
+                ):
+                    newest[object_id] = event
+            for object_id, event in newest.items():
+                self._decided.add(object_id)
+                if event["type"] == self.resource.deleted_event:
+                    self.deleted_ids.append(object_id)
+                else:
+                    yield {**to_row(event["data"]["object"]), CHANGED_AT: epoch(created)}
+
+    def _relevant(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for event in events:
+            # `customer.*` also matches `customer.subscription.*`: keep this resource's objects only.
+            if (event.get("data", {}).get("object") or {}).get("object") == self.resource.object_type:
+                self.events += 1
+                yield event

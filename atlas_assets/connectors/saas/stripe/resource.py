@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -21,7 +21,9 @@ from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, EVENTS_RETENTION_DAYS, MUTABLE_RESOURCES
 
 if TYPE_CHECKING:
+    from atlas_assets.connectors.http.records import RecordBatcher
     from atlas_assets.connectors.saas.stripe.api import StripeApi
+    from atlas_assets.connectors.saas.stripe.catalog import MutableResource
     from atlas_assets.connectors.saas.stripe.config import StripeObjectConfig
 
 
@@ -55,10 +57,9 @@ class StripeResource(SourceConnector):
         api = self._api(request.retry, request.stats)
         batcher = RecordBatcher(RecordOptions(batch_size=request.batch_size, nested=config.nested))
         expand = config.expand if config.expand is not None else self.expand
-        mode = config.write_mode
         window = request.window
         mutable = MUTABLE_RESOURCES.get(resource)
-        if mode is WriteMode.UPSERT and mutable is not None and window is not None:
+        if config.write_mode is WriteMode.UPSERT and mutable is not None and window is not None:
             if window.start >= dt.datetime.now(dt.UTC) - dt.timedelta(days=EVENTS_RETENTION_DAYS):
                 request.stats["incremental"] = f"events feed ({mutable.event_prefix}.*)"
                 yield from self._feed(api, batcher, mutable, window, request)
@@ -67,15 +68,13 @@ class StripeResource(SourceConnector):
                 f"listed by created: the window starts before Stripe's {EVENTS_RETENTION_DAYS}-day events "
                 "retention, so these are the current states of objects created in it"
             )
-            rows = (
-                {**to_row(o), CHANGED_AT: to_row(o)["created"]}
-                for o in api.list(resource, window, expand=expand)
-            )
-            yield from batcher.batches(rows)
+            rows = (to_row(o) for o in api.list(resource, window, expand=expand))
+            yield from batcher.batches({**row, CHANGED_AT: row["created"]} for row in rows)
             return
-        listed = window if mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT) else None
-        request.stats["incremental"] = "listed by created" if listed else "full list"
-        yield from batcher.batches(to_row(o) for o in api.list(resource, listed, expand=expand))
+        by_window = config.write_mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT)
+        request.stats["incremental"] = "listed by created" if by_window else "full list"
+        listed = api.list(resource, window if by_window else None, expand=expand)
+        yield from batcher.batches(to_row(o) for o in listed)
 
     def secret_values(self) -> list[str]:
         return [self.api_key]
@@ -84,15 +83,22 @@ class StripeResource(SourceConnector):
         account = f"/{self.stripe_account}" if self.stripe_account else ""
         return f"stripe://{self.api_base_url.split('://', 1)[-1].rstrip('/')}{account}"
 
-    def _feed(self, api: StripeApi, batcher: Any, mutable: Any, window: TimeWindow, request: ExtractRequest):
-        from atlas_assets.connectors.saas.stripe.feed import collect_changes
+    def _feed(
+        self,
+        api: StripeApi,
+        batcher: RecordBatcher,
+        mutable: MutableResource,
+        window: TimeWindow,
+        request: ExtractRequest,
+    ) -> Iterator[ExtractItem]:
+        from atlas_assets.connectors.saas.stripe.feed import ChangeFeed
 
-        changes = collect_changes(api.list("events", window, type=f"{mutable.event_prefix}.*"), mutable)
-        request.stats["events"] = changes.events
-        request.stats["deleted_reported"] = len(changes.deleted_ids)
-        yield from batcher.batches(changes.rows)
-        if changes.deleted_ids:
-            yield DeletedKeys(pa.record_batch({"id": pa.array(changes.deleted_ids, pa.string())}))
+        feed = ChangeFeed(mutable)
+        yield from batcher.batches(feed.rows(api.list("events", window, type=f"{mutable.event_prefix}.*")))
+        request.stats["events"] = feed.events
+        request.stats["deleted_reported"] = len(feed.deleted_ids)
+        if feed.deleted_ids:
+            yield DeletedKeys(pa.record_batch({"id": pa.array(feed.deleted_ids, pa.string())}))
 
     def _api(self, retry: RetryConfig, stats: dict[str, int | str]) -> StripeApi:
         from atlas_assets.connectors.saas.stripe.api import StripeApi

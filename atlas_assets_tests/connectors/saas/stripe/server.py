@@ -52,6 +52,8 @@ class StripeServer:
         self.faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._version = 0
+        self._cache: dict[tuple, tuple[list[dict], dict[str, int]]] = {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -61,11 +63,8 @@ class StripeServer:
         """Store (or replace) an object of a list resource, e.g. `put("customers", {...})`."""
         with self._lock:
             self.objects.setdefault(resource, {})[obj["id"]] = obj
+            self._version += 1
         return obj
-
-    def remove(self, resource: str, object_id: str) -> None:
-        with self._lock:
-            self.objects.get(resource, {}).pop(object_id, None)
 
     def event(self, event_type: str, obj: dict[str, Any], created: int) -> dict[str, Any]:
         """Record an event whose `data.object` is a snapshot of `obj`."""
@@ -147,30 +146,35 @@ class StripeServer:
                 _error("invalid_request_error", "Invalid integer: limit", "parameter_invalid_integer"),
                 headers,
             )
-        with self._lock:
-            rows = sorted(
-                self.objects[resource].values(), key=lambda o: (o["created"], o["id"]), reverse=True
-            )
-        rows = [o for o in rows if _in_created_range(o["created"], query)]
-        if resource == "events":
-            types = [v for k, v in query.items() if k.startswith("types[")] or [query.get("type", "*")]
-            rows = [o for o in rows if any(fnmatch.fnmatchcase(o["type"], t) for t in types)]
+        rows, positions = self._matching(resource, query)
         if "starting_after" in query:
-            ids = [o["id"] for o in rows]
-            if query["starting_after"] not in ids:
-                return (
-                    400,
-                    _error(
-                        "invalid_request_error",
-                        f"No such object: '{query['starting_after']}'",
-                        "resource_missing",
-                    ),
-                    headers,
-                )
-            rows = rows[ids.index(query["starting_after"]) + 1 :]
+            position = positions.get(query["starting_after"])
+            if position is None:
+                message = f"No such object: '{query['starting_after']}'"
+                return 400, _error("invalid_request_error", message, "resource_missing"), headers
+            rows = rows[position + 1 :]
         page = rows[:limit]
         body = {"object": "list", "url": f"/v1/{resource}", "has_more": len(rows) > limit, "data": page}
         return 200, body, headers
+
+    def _matching(self, resource: str, query: dict[str, str]) -> tuple[list[dict], dict[str, int]]:
+        """The filtered list, newest first, and each id's position; cached per filter until data
+        changes, so paging through 200,000 objects (the benchmark) stays linear."""
+        filters = tuple(sorted((k, v) for k, v in query.items() if k.startswith(("created[", "type"))))
+        with self._lock:
+            key = (resource, filters, self._version)
+            if key not in self._cache:
+                rows = sorted(
+                    self.objects[resource].values(), key=lambda o: (o["created"], o["id"]), reverse=True
+                )
+                rows = [o for o in rows if _in_created_range(o["created"], query)]
+                if resource == "events":
+                    types = [v for k, v in query.items() if k.startswith("types[")] or [
+                        query.get("type", "*")
+                    ]
+                    rows = [o for o in rows if any(fnmatch.fnmatchcase(o["type"], t) for t in types)]
+                self._cache = {key: (rows, {o["id"]: i for i, o in enumerate(rows)})}
+            return self._cache[key]
 
 
 def _in_created_range(created: int, query: dict[str, str]) -> bool:

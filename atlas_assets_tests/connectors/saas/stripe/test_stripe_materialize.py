@@ -360,3 +360,28 @@ def test_check_connection_with_a_bad_key_fails_permanently_naming_the_source(
     assert "acme.billing: failed (permanent): Stripe HTTP 401" in description
     assert "sk_test_revoked_key_99999999" not in description
     assert len(stripe_api.requests) == 1
+
+
+def test_nested_struct_keeps_nested_objects_as_structs_and_metadata_as_json(tmp_path, stripe_api):
+    stripe_api.event("customer.created", customer(1, at(DAY1, 1)), at(DAY1, 1))
+    atlas = stripe_platform(tmp_path, stripe_api, "{customers: {nested: struct}}")
+
+    atlas.materialize("acme/billing/customers", partition=partition(DAY1))
+
+    table = atlas.table("billing__customers", namespace="acme")
+    assert pa.types.is_struct(table.schema.field("address").type)
+    assert table.to_pylist()[0]["address"] == {"city": "Lyon", "country": "FR"}
+    assert json.loads(table.to_pylist()[0]["metadata"]) == {"plan": "gold"}
+
+
+def test_a_property_added_between_runs_evolves_the_table(tmp_path, stripe_api):
+    stripe_api.event("customer.created", customer(1, at(DAY1, 1)), at(DAY1, 1))
+    stripe_api.event("customer.updated", customer(1, at(DAY1, 1), phone="+33 4 00 00 00 00"), at(DAY2, 1))
+    atlas = stripe_platform(tmp_path, stripe_api, "[customers]")
+    atlas.materialize("acme/billing/customers", partition=partition(DAY1))
+
+    result = atlas.materialize("acme/billing/customers", partition=partition(DAY2))
+
+    rows = atlas.table("billing__customers", namespace="acme").to_pylist()
+    assert [(r["id"], r["phone"]) for r in rows] == [("cus_000001", "+33 4 00 00 00 00")]
+    assert "phone" in metadata_of(result, "acme__billing__customers")["atlas/schema_changes"].value

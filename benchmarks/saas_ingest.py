@@ -1,0 +1,146 @@
+"""SaaS ingest: Stripe customers from the local Stripe-speaking server into Iceberg through Dagster.
+
+Two paths, each in a fresh process that reports its own peak RSS (the server runs in this
+process, so its memory and CPU are not counted in the ingest's RSS, but share the machine):
+
+- `events feed`: `--customers` customers created (one `customer.created` event each) on one
+  recent day, read as the upsert of that day's partition;
+- `listing`: the same number of balance transactions on one day, listed by `created` window.
+
+Requests made are compared with the minimum, ⌈objects / 100⌉ pages.
+
+    .venv/bin/python benchmarks/saas_ingest.py --customers 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer  # noqa: E402
+
+RUN = """
+import json, resource, time
+import dagster as dg
+from atlas_assets.config.loader import load_runner_config
+from atlas_assets.factory.definitions import build_definitions
+defs = build_definitions(*load_runner_config("{runner}"))
+job = defs.resolve_implicit_global_asset_job_def()
+start = time.perf_counter()
+result = job.execute_in_process(
+    asset_selection=[dg.AssetKey(["bench", "billing", "{object}"])],
+    partition_key="{partition}",
+    instance=dg.DagsterInstance.ephemeral(),
+)
+seconds = time.perf_counter() - start
+m = result.asset_materializations_for_node("bench__billing__{object}")[0].metadata
+print(json.dumps({{"rows": m["dagster/row_count"].value, "seconds": seconds,
+                  "requests": m["atlas/source/requests"].value,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def runner_yaml(root: Path, url: str) -> Path:
+    path = root / "runner.yaml"
+    path.write_text(
+        textwrap.dedent(f"""
+        defaults:
+          partitions: {{granularity: daily, start: "2026-01-01"}}
+          retry: {{max_retries: 0}}
+          pii_scan: {{on_undeclared: ignore}}
+        warehouse:
+          catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
+          location: "{root}/warehouse"
+        tenants:
+          bench:
+            sources:
+              billing:
+                kind: stripe
+                api_key: "${{BENCH_STRIPE_KEY}}"
+                api_base_url: "{url}"
+                objects:
+                  customers: {{quality: {{enabled: false}}}}
+                  balance_transactions: {{quality: {{enabled: false}}}}
+        """)
+    )
+    return path
+
+
+def fill(server: StripeServer, count: int, day: dt.datetime, old_day: dt.datetime) -> None:
+    step = 86_400 / count
+    for i in range(count):
+        created = int(day.timestamp() + i * step)
+        customer = {
+            "id": f"cus_{i:08d}",
+            "object": "customer",
+            "created": created,
+            "email": f"customer{i}@bench.test",
+            "name": f"Customer {i}",
+            "balance": i % 5000,
+            "currency": "usd",
+            "delinquent": i % 17 == 0,
+            "metadata": {"tier": str(i % 3)},
+            "address": {"city": "Lyon", "country": "FR", "postal_code": f"{69000 + i % 10}"},
+            "livemode": False,
+        }
+        server.event("customer.created", customer, created)
+        server.put(
+            "balance_transactions",
+            {
+                "id": f"txn_{i:08d}",
+                "object": "balance_transaction",
+                "created": int(old_day.timestamp() + i * step),
+                "amount": 1000 + i % 9000,
+                "fee": 59,
+                "net": 941 + i % 9000,
+                "currency": "usd",
+                "type": "charge",
+                "status": "available",
+                "available_on": int(old_day.timestamp()) + 172_800,
+            },
+        )
+
+
+def measure(script: str) -> dict[str, float]:
+    env = {**os.environ, "BENCH_STRIPE_KEY": API_KEY}
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr[-4000:])
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=200_000)
+    args = parser.parse_args()
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day, old_day = today - dt.timedelta(days=2), dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    server = StripeServer()
+    fill(server, args.customers, day, old_day)
+    minimum = math.ceil(args.customers / 100)
+    print("| path | rows | seconds | rows/s | requests (minimum) | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    with server.running(), tempfile.TemporaryDirectory() as tmp:
+        runner = runner_yaml(Path(tmp), server.url)
+        for label, obj, when in (("events feed", "customers", day), ("listing", "balance_transactions", old_day)):
+            result = measure(RUN.format(runner=runner, object=obj, partition=when.date().isoformat()))
+            print(
+                f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | "
+                f"{result['rows'] / result['seconds']:,.0f} | {result['requests']:,} ({minimum:,}) | "
+                f"{result['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
