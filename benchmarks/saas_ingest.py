@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer  # noqa: E402
+from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
 
 RUN = """
 import json, resource, time
@@ -113,7 +113,9 @@ def fill(server: StripeServer, count: int, day: dt.datetime, old_day: dt.datetim
 
 def measure(script: str) -> dict[str, float]:
     env = {**os.environ, "BENCH_STRIPE_KEY": API_KEY}
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
     if completed.returncode != 0:
         raise RuntimeError(completed.stderr[-4000:])
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -132,7 +134,10 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     with server.running(), tempfile.TemporaryDirectory() as tmp:
         runner = runner_yaml(Path(tmp), server.url)
-        for label, obj, when in (("events feed", "customers", day), ("listing", "balance_transactions", old_day)):
+        for label, obj, when in (
+            ("events feed", "customers", day),
+            ("listing", "balance_transactions", old_day),
+        ):
             result = measure(RUN.format(runner=runner, object=obj, partition=when.date().isoformat()))
             print(
                 f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | "

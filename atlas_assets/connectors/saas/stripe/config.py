@@ -17,7 +17,7 @@ from atlas_assets.config.objects import (
 )
 from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, MUTABLE_RESOURCES
 from atlas_assets.connectors.saas.stripe.resource import StripeResource
-from atlas_assets.connectors.secrets import env_or_value
+from atlas_assets.connectors.secrets import resource_secret
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 
@@ -97,7 +97,7 @@ class StripeSourceConfig(SourceConfigBase):
 
     def build_resource(self) -> StripeResource:
         return StripeResource(
-            api_key=env_or_value(self.api_key),
+            api_key=resource_secret(self.api_key),
             api_base_url=self.api_base_url,
             stripe_account=self.stripe_account,
             api_version=self.api_version,

@@ -19,9 +19,11 @@ from atlas_assets.connectors.contract import (
 )
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, EVENTS_RETENTION_DAYS, MUTABLE_RESOURCES
+from atlas_assets.connectors.secrets import SecretText
 
 if TYPE_CHECKING:
     from atlas_assets.connectors.http.records import RecordBatcher
+
     from atlas_assets.connectors.saas.stripe.api import StripeApi
     from atlas_assets.connectors.saas.stripe.catalog import MutableResource
     from atlas_assets.connectors.saas.stripe.config import StripeObjectConfig
@@ -38,7 +40,7 @@ class StripeResource(SourceConnector):
     `replace` and `snapshot` list everything.
     """
 
-    api_key: str
+    api_key: SecretText
     api_base_url: str
     stripe_account: str | None = None
     api_version: str | None = None
@@ -50,6 +52,7 @@ class StripeResource(SourceConnector):
 
     def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
         from atlas_assets.connectors.http.records import RecordBatcher, RecordOptions
+
         from atlas_assets.connectors.saas.stripe.records import to_row
 
         config = _stripe_config(request)

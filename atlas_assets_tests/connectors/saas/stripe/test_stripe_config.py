@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import dagster as dg
 import pytest
 
 from atlas_assets.config.errors import RunnerConfigError
@@ -45,12 +44,12 @@ def test_mutable_resources_default_to_upsert_from_the_feed_and_others_to_created
     assert (invoices.write_mode, invoices.cursor, invoices.resource) == (WriteMode.REPLACE, None, "invoices")
 
 
-def test_the_api_key_reaches_the_resource_as_an_env_var():
+def test_the_api_key_reaches_the_resource_as_its_runner_yaml_text():
     source, _ = stripe_source("[customers]")
 
     resource = source.build_resource()
 
-    assert resource.api_key == dg.EnvVar("ACME_STRIPE_KEY")
+    assert resource.api_key == "${ACME_STRIPE_KEY}"
     assert "sk_test_123456" not in repr(source.model_dump())
 
 

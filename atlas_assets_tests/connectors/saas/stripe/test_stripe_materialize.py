@@ -14,7 +14,7 @@ from dagster._serdes import serialize_value
 from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
 from atlas_assets_tests.harness import Platform, platform
 
-KEY_VAR = "ATLAS_TEST_STRIPE_KEY"
+KEY_VAR = "ACME_STRIPE_KEY"
 TODAY = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 DAY1, DAY2 = TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(days=2)
 OLD_DAY = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
