@@ -23,7 +23,6 @@ from atlas_assets.connectors.secrets import SecretText
 
 if TYPE_CHECKING:
     from atlas_assets.connectors.http.records import RecordBatcher
-
     from atlas_assets.connectors.saas.stripe.api import StripeApi
     from atlas_assets.connectors.saas.stripe.catalog import MutableResource
     from atlas_assets.connectors.saas.stripe.config import StripeObjectConfig
@@ -52,7 +51,6 @@ class StripeResource(SourceConnector):
 
     def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
         from atlas_assets.connectors.http.records import RecordBatcher, RecordOptions
-
         from atlas_assets.connectors.saas.stripe.records import to_row
 
         config = _stripe_config(request)
