@@ -83,7 +83,11 @@ class StripeSourceConfig(SourceConfigBase):
 
     kind: Literal["stripe"]
     api_key: Secret = Field(description="Secret or restricted key (`sk_…`/`rk_…`).")
-    api_base_url: str = Field(default=DEFAULT_API_BASE, description="API base URL (proxies, tests).")
+    api_base_url: Secret | None = Field(
+        default=None,
+        description="API base URL (proxies, regional endpoints, tests); a secret, as a proxy URL may hold "
+        "credentials. Stripe's own by default.",
+    )
     stripe_account: str | None = Field(
         default=None, description="Connect: the connected account (`acct_…`), sent as `Stripe-Account`."
     )
@@ -98,7 +102,7 @@ class StripeSourceConfig(SourceConfigBase):
     def build_resource(self) -> StripeResource:
         return StripeResource(
             api_key=resource_secret(self.api_key),
-            api_base_url=self.api_base_url,
+            api_base_url=resource_secret(self.api_base_url) if self.api_base_url else DEFAULT_API_BASE,
             stripe_account=self.stripe_account,
             api_version=self.api_version,
             expand=self.expand,

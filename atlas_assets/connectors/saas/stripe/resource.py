@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -40,7 +41,7 @@ class StripeResource(SourceConnector):
     """
 
     api_key: SecretText
-    api_base_url: str
+    api_base_url: SecretText
     stripe_account: str | None = None
     api_version: str | None = None
     expand: list[str] = []
@@ -82,7 +83,9 @@ class StripeResource(SourceConnector):
 
     def dataset_namespace(self) -> str:
         account = f"/{self.stripe_account}" if self.stripe_account else ""
-        return f"stripe://{self.api_base_url.split('://', 1)[-1].rstrip('/')}{account}"
+        # The host only: a proxy URL's userinfo may hold credentials.
+        host = urlsplit(self.api_base_url).hostname or "api.stripe.com"
+        return f"stripe://{host}{account}"
 
     def _feed(
         self,
