@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from types import TracebackType
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,21 @@ class RunnerConfigError(ValueError):
         count = len(self.problems)
         header = f"{file}: {count} problem{'s' if count != 1 else ''} in the runner config"
         super().__init__("\n  ".join([header, *map(str, self.problems)]))
+
+
+def show_alone_if_uncaught(error: RunnerConfigError) -> None:
+    """If `error` ends the process uncaught, print only its problems, not the traceback.
+
+    `dagster asset materialize` and friends import the code location at the top of a deep call
+    chain, so Python's default report buries the problems under ~70 lines of frames. Processes
+    that catch the error (Dagster's code servers, `dagster definitions validate`) are unaffected.
+    """
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if value is error:
+            print(f"{error}\n(the code location could not load; fix the problems above)", file=sys.stderr)
+        else:
+            previous(kind, value, tb)
+
+    sys.excepthook = hook

@@ -15,17 +15,17 @@ from pydantic import BaseModel, ValidationError
 
 from atlas_assets.config.errors import ConfigProblem, FieldError, RunnerConfigError
 from atlas_assets.config.interpolation import EnvRef, interpolate
+from atlas_assets.config.location import CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, runner_config_path
 from atlas_assets.config.name_collisions import name_collisions
 from atlas_assets.config.naming import QUARANTINE_SUFFIX_PATTERN
+from atlas_assets.config.partition_start import partitionless_problems
+from atlas_assets.config.references import reference_problems
 from atlas_assets.config.resolve import ObjectSpec, resolve_objects
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.settings import NAME_PATTERN
 from atlas_assets.config.yaml_source import Path as PathTuple
 from atlas_assets.config.yaml_source import YamlDocument, parse_yaml
 from atlas_assets.connectors.registry import SOURCE_KINDS
-
-CONFIG_ENV_VAR = "ATLAS_RUNNER_CONFIG"
-DEFAULT_CONFIG_FILE = "runner.yaml"
 
 _NAME_RULE = (
     "must be lower-case letters, digits and underscores, starting with a letter, without `__` or a "
@@ -38,21 +38,17 @@ _SUFFIX_RULE = (
 _TOP_LEVEL = ", ".join(RunnerConfig.model_fields)
 
 
-def runner_config_path() -> Path:
-    """`$ATLAS_RUNNER_CONFIG`, else ./runner.yaml."""
-    return Path(os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_FILE)
-
-
 def load_runner_config(
     path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[RunnerConfig, list[ObjectSpec]]:
     """The validated config and its resolved objects, or a `RunnerConfigError` listing every problem.
 
-    `path` defaults to `runner_config_path()`; `env` (for `${VAR}`) defaults to `os.environ`.
+    `path` defaults to `runner_config_path()`; `env` (for `${VAR}`) defaults to `os.environ`. Unlike
+    `parse_runner_config`, what the file points at on disk is checked too (`config.references`).
     """
     file = Path(path) if path is not None else runner_config_path()
     text = _read(file, from_env=path is None and bool(os.environ.get(CONFIG_ENV_VAR)))
-    return parse_runner_config(text, str(file), os.environ if env is None else env)
+    return _parse(text, str(file), os.environ if env is None else env, base_dir=file.absolute().parent)
 
 
 def _read(file: Path, from_env: bool) -> str:
@@ -75,7 +71,14 @@ def _read(file: Path, from_env: bool) -> str:
 def parse_runner_config(
     text: str, file: str, env: Mapping[str, str]
 ) -> tuple[RunnerConfig, list[ObjectSpec]]:
-    """As `load_runner_config`, from text; `file` only names the source in messages."""
+    """As `load_runner_config`, from text; `file` only names the source in messages, and the
+    files and directories the text refers to are not looked at."""
+    return _parse(text, file, env, base_dir=None)
+
+
+def _parse(
+    text: str, file: str, env: Mapping[str, str], base_dir: Path | None
+) -> tuple[RunnerConfig, list[ObjectSpec]]:
     doc = parse_yaml(text, file)
     problems = [*doc.problems, *interpolate(doc, env)]
     if not isinstance(doc.data, dict):
@@ -91,6 +94,9 @@ def parse_runner_config(
         problems += _resolve_problems_elsewhere(doc, [path for path, _p in validation])
         raise RunnerConfigError(file, problems) from None
     specs, resolve_problems = resolve_objects(config)
+    resolve_problems += partitionless_problems(config, specs)
+    if base_dir is not None:
+        resolve_problems += reference_problems(config, specs, base_dir)
     problems += [_with_line(p, doc) for p in resolve_problems]
     problems += name_collisions(config, specs, lambda dotted: doc.line_of(_path_tuple(dotted)))
     if problems:

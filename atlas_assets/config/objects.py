@@ -7,13 +7,22 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from atlas_assets.checks.quality.config import QualityConfig
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.interpolation import EnvRef, Interpolated
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 from atlas_assets.config.settings import InheritedSettings, Name
+from atlas_assets.connectors.type_names import parse_type_name
 
 
 class WriteMode(StrEnum):
@@ -67,6 +76,15 @@ def parse_duration(value: Any) -> dt.timedelta | None:
 Duration = Annotated[dt.timedelta | None, BeforeValidator(parse_duration)]
 
 
+def _known_type(name: str) -> str:
+    parse_type_name(name)  # raises naming the type and the accepted ones
+    return name
+
+
+TypeName = Annotated[str, AfterValidator(_known_type)]
+"""A declared column type (`int64`, `decimal(12,2)`, ...), checked at load rather than at run time."""
+
+
 class ObjectConfig(InheritedSettings):
     """One object of a source: a table, a query or a file set, and how to write it."""
 
@@ -84,7 +102,7 @@ class ObjectConfig(InheritedSettings):
         default=None, description="Defaults to partition_overwrite with a cursor, else replace."
     )
     lookback: Duration = Field(default=None, description="Extend each window's start back by this much.")
-    column_types: dict[str, str] = Field(
+    column_types: dict[str, TypeName] = Field(
         default_factory=dict,
         description=(
             "Declared column types, e.g. {amount: 'decimal(12,2)'}; rows that don't fit are quarantined."
@@ -117,6 +135,14 @@ class ObjectConfig(InheritedSettings):
     def _single_key(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("primary_key")
+    @classmethod
+    def _distinct_key_columns(cls, value: list[str]) -> list[str]:
+        repeated = sorted({column for column in value if value.count(column) > 1})
+        if repeated:
+            raise ValueError(f"column {', '.join(map(repr, repeated))} is listed more than once")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> ObjectConfig:
         if self.table is not None and self.query is not None:
@@ -126,6 +152,13 @@ class ObjectConfig(InheritedSettings):
             raise FieldError("cursor", f"write mode '{mode}' needs a 'cursor' column")
         if mode is WriteMode.UPSERT and not self.primary_key:
             raise FieldError("primary_key", "write mode 'upsert' needs a 'primary_key'")
+        if mode is WriteMode.REPLACE and self.cursor:
+            # A replace run reads the whole table, so a cursor would be silently ignored.
+            raise FieldError(
+                "cursor",
+                "write mode 'replace' reads the whole table and never uses a cursor; remove 'cursor', "
+                "or choose a write mode that uses it (partition_overwrite, upsert, append)",
+            )
         return self
 
     @property
@@ -160,3 +193,10 @@ class SourceConfigBase(InheritedSettings):
 
     def object_configs(self) -> dict[str, ObjectConfig]:
         return dict(self.objects)
+
+    def reference_problems(self) -> list[FieldError]:
+        """What is wrong with the files or directories the source names; checked when a file is loaded.
+
+        Kept out of validation so that parsing runner.yaml's text never depends on the disk.
+        """
+        return []

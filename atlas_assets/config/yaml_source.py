@@ -13,6 +13,20 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Path = tuple[str | int, ...]
 
+# Aliases may repeat what is written (`<<: *defaults` under every object), but a document that
+# expands to many times its own size is an alias bomb ("billion laughs"): without a cap, building
+# it takes minutes and ends in MemoryError.
+MAX_EXPANSION = 20
+MIN_EXPANDED_VALUES = 100_000
+
+
+class _AliasBombError(Exception):
+    """The document's aliases expand past the cap; carries the path where it was reached."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.path = path
+
 
 @dataclass
 class YamlDocument:
@@ -24,6 +38,8 @@ class YamlDocument:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
+    # Values still allowed to be built before the document counts as an alias bomb.
+    budget: int = 0
 
     def line_of(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -42,21 +58,50 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
         if node is None:
             return YamlDocument(data=None)
         doc = YamlDocument(data=None)
+        limit = doc.budget = max(MIN_EXPANDED_VALUES, MAX_EXPANSION * _written_nodes(node))
         doc.data = _to_python(loader, node, (), doc, frozenset())
         return doc
     except yaml.MarkedYAMLError as exc:
-        return YamlDocument(data={}, problems=[_syntax_problem(exc, text.splitlines())])
+        return YamlDocument(data={}, problems=[_syntax_problem(exc, text)])
+    except _AliasBombError as exc:
+        message = (
+            f"its aliases expand to more than {limit:,} values (an alias that repeats a list of "
+            "aliases, a 'billion laughs'?); write the values out or use fewer nested aliases"
+        )
+        return YamlDocument(
+            data={}, problems=[ConfigProblem(_dotted(exc.path[:1]), message, doc.line_of(exc.path[:1]))]
+        )
     finally:
         loader.dispose()
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> ConfigProblem:
+def _written_nodes(root: yaml.Node) -> int:
+    """How many nodes the text itself holds, each alias target counted once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return len(seen)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> ConfigProblem:
     """The parser's own words, at the line where it failed, and where the construct it was in began.
 
     An unclosed `[` is only noticed lines later, so the opening line is what the reader needs too.
     """
+    lines = text.splitlines()
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
+    quote = _runaway_quote(text, line)
+    if quote is not None:
+        return quote
     # The file is already named in the error's header.
     message = f"invalid YAML: {exc.problem or 'cannot be parsed'}"
     if exc.context and exc.context.startswith("while "):
@@ -71,7 +116,46 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> ConfigProble
     return ConfigProblem("", message, line)
 
 
+def _runaway_quote(text: str, error_line: int | None) -> ConfigProblem | None:
+    """An unclosed quote, reported where it opens rather than where the parser gave up.
+
+    The string swallows everything up to the next quote of its kind, so the parser fails lines
+    later at a place that looks fine. A quoted string that spans lines and ends on the failing line
+    (or never ends) is that case: runner.yaml has no use for multi-line quoted strings otherwise.
+    """
+    if error_line is None:
+        return None
+    scanner = yaml.SafeLoader(text)
+    runaway = None
+    try:
+        while scanner.check_token():
+            token = scanner.get_token()
+            opened, closed = token.start_mark.line + 1, token.end_mark.line + 1
+            if opened > error_line:
+                break
+            quoted = isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+            if quoted and opened != closed == error_line:
+                runaway = token
+    except yaml.MarkedYAMLError as exc:
+        if exc.context == "while scanning a quoted scalar" and exc.context_mark is not None:
+            return ConfigProblem(
+                "", "invalid YAML: the quote opened on this line is never closed", exc.context_mark.line + 1
+            )
+    finally:
+        scanner.dispose()
+    if runaway is None:
+        return None
+    message = (
+        f"invalid YAML: the quote ({runaway.style}) opened on this line is not closed on it, so the "
+        f"string runs on to the next {runaway.style} on line {error_line}, where parsing fails"
+    )
+    return ConfigProblem("", message, runaway.start_mark.line + 1)
+
+
 def _to_python(loader: Any, node: yaml.Node, path: Path, doc: YamlDocument, active: frozenset[int]) -> Any:
+    doc.budget -= 1
+    if doc.budget < 0:
+        raise _AliasBombError(path)
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if id(node) in active:
         # `a: &x [*x]` would otherwise recurse forever.

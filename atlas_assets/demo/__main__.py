@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.demo.generate import generate_demo
 from atlas_assets.factory.definitions import build_definitions
@@ -21,14 +22,19 @@ DEMO_DIR = Path(".atlas/demo")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m atlas_assets.demo", description=__doc__)
     parser.add_argument("--start", default="2026-01-01", help="first daily partition to materialize")
     parser.add_argument("--end", default="2026-01-31", help="last daily partition to materialize")
     args = parser.parse_args()
 
     summary = generate_demo(DEMO_DIR)
     print(f"demo data: {summary.shop_db} and {summary.csv_dir}/ ({sum(summary.row_counts.values())} rows)")
-    config, specs = load_runner_config()
+    try:
+        config, specs = load_runner_config()
+    except RunnerConfigError as error:
+        # The problems are the whole story: a traceback through the loader would only bury them.
+        print(error, file=sys.stderr)
+        sys.exit(2)
     demo = [spec for spec in specs if spec.tenant == "demo"]
     defs = build_definitions(config, specs)
     job = defs.resolve_implicit_global_asset_job_def()

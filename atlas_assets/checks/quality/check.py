@@ -1,6 +1,6 @@
 """Quality checks of an object's asset: declared at definitions load, run on the rows each run wrote.
 
-The three functions the definitions factory calls:
+The three entry points (the first two for the definitions factory, the last for the loader):
 
 - `quality_check_specs(spec)`: the `AssetCheckSpec`s, cheap (no Soda import, a contract file is
   parsed once).
@@ -28,7 +28,7 @@ from atlas_assets.checks.quality.contract_file import ContractFile, read_contrac
 from atlas_assets.checks.quality.results import check_result
 from atlas_assets.checks.quality.soda import dataset_identifier, load_soda, run_contract, validate_contract
 from atlas_assets.config.errors import ConfigProblem
-from atlas_assets.config.loader import runner_config_path
+from atlas_assets.config.location import runner_config_path
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
 

@@ -14,8 +14,9 @@ from typing import Literal
 import dagster as dg
 import pyarrow as pa
 import sqlalchemy as sa
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, field_validator
 
+from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.objects import Secret, SourceConfigBase
 from atlas_assets.connectors.arrow import rows_to_batch
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
@@ -24,6 +25,34 @@ from atlas_assets.connectors.secrets import SecretText, resource_secret
 from atlas_assets.connectors.sql.errors import classify_sql_error
 from atlas_assets.connectors.sql.select import SelectPlan, plan_select
 
+_URL_EXAMPLES = (
+    "write e.g. 'postgresql+psycopg2://user:${PASSWORD}@host:5432/db' or 'sqlite:///path/to/file.db'"
+)
+
+
+def parsed_database_url(value: EnvRef | None, *, dialect_matters: bool = True) -> EnvRef | None:
+    """`value` if it is a SQLAlchemy URL (of a dialect SQLAlchemy knows, when `dialect_matters`).
+
+    The messages never quote the value: a URL may hold a password.
+    """
+    if value is None:
+        return None
+    if not value.value.strip():
+        raise ValueError(f"is empty; {_URL_EXAMPLES}")
+    try:
+        url = sa.engine.make_url(value.value)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ValueError(f"is not a database URL; {_URL_EXAMPLES}") from None
+    if dialect_matters:
+        try:
+            url.get_dialect()
+        except sa.exc.NoSuchModuleError:
+            raise ValueError(
+                f"names the database kind {url.drivername!r}, which SQLAlchemy does not know "
+                f"(a typo, or its dialect package is not installed); {_URL_EXAMPLES}"
+            ) from None
+    return value
+
 
 class SqlSourceConfig(SourceConfigBase):
     """`kind: sql` — any database SQLAlchemy can reach by URL (SQLite for the demo)."""
@@ -31,6 +60,8 @@ class SqlSourceConfig(SourceConfigBase):
     kind: Literal["sql"]
     url: Secret = Field(description="SQLAlchemy URL; may hold credentials, so it is treated as a secret.")
     db_schema: str | None = Field(default=None, description="Schema that unqualified table names live in.")
+
+    _url_parses = field_validator("url")(parsed_database_url)
 
     def build_resource(self) -> SqlResource:
         return SqlResource(url=resource_secret(self.url), db_schema=self.db_schema)

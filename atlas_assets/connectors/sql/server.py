@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from atlas_assets.config.interpolation import EnvRef
 from atlas_assets.config.objects import Duration, Secret, SourceConfigBase
 from atlas_assets.connectors.secrets import OptionalSecretText, resource_secret
-from atlas_assets.connectors.sql.generic import SqlResource
+from atlas_assets.connectors.sql.generic import SqlResource, parsed_database_url
 
 SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
 
@@ -52,6 +53,12 @@ class ServerSourceConfig(SourceConfigBase):
     statement_timeout: Duration = Field(
         default=None, description="Cancel any statement running longer (transient)."
     )
+
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, value: EnvRef | None) -> EnvRef | None:
+        # The kind's own driver replaces whatever the URL's scheme names, so only its shape matters.
+        return parsed_database_url(value, dialect_matters=False)
 
     @model_validator(mode="after")
     def _one_way_to_connect(self) -> ServerSourceConfig:

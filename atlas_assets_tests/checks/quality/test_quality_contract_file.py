@@ -11,8 +11,8 @@ import dagster as dg
 import pyarrow as pa
 import pytest
 
-from atlas_assets.checks.quality.check import quality_check_specs, quality_config_problems, run_quality_checks
-from atlas_assets.config.errors import ConfigProblem
+from atlas_assets.checks.quality.check import quality_check_specs, run_quality_checks
+from atlas_assets.config.errors import ConfigProblem, RunnerConfigError
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
@@ -54,12 +54,17 @@ def write_runner(root: Path, contract_text: str | None, quality_extra: str = "")
     return runner
 
 
-def load(
-    root: Path, contract_text: str | None, quality_extra: str = ""
-) -> tuple[ObjectSpec, list[ConfigProblem]]:
-    """The object's spec and the quality problems found at definitions load."""
+def load(root: Path, contract_text: str | None, quality_extra: str = "") -> ObjectSpec:
+    """The object's spec, loaded as definitions load it."""
     _, specs = load_runner_config(write_runner(root, contract_text, quality_extra), env={})
-    return specs[0], quality_config_problems(specs, root)
+    return specs[0]
+
+
+def load_problems(root: Path, contract_text: str | None, quality_extra: str = "") -> list[ConfigProblem]:
+    """The problems loading the runner config reports."""
+    with pytest.raises(RunnerConfigError) as caught:
+        load_runner_config(write_runner(root, contract_text, quality_extra), env={})
+    return caught.value.problems
 
 
 def orders(ids: list[int | None], statuses: list[str | None]) -> pa.Table:
@@ -77,7 +82,7 @@ def by_name(results: list[dg.AssetCheckResult]) -> dict[str, dg.AssetCheckResult
 
 
 def test_contract_file_checks_are_declared_after_generated_ones(tmp_path: Path) -> None:
-    spec, problems = load(
+    spec = load(
         tmp_path,
         """
         columns:
@@ -91,7 +96,6 @@ def test_contract_file_checks_are_declared_after_generated_ones(tmp_path: Path) 
         """,
     )
 
-    assert problems == []
     assert [s.name for s in quality_check_specs(spec)] == [
         "missing_id",
         "duplicate_primary_key",
@@ -103,7 +107,7 @@ def test_contract_file_checks_are_declared_after_generated_ones(tmp_path: Path) 
 
 
 def test_contract_file_check_runs_with_counts(tmp_path: Path) -> None:
-    spec, _ = load(
+    spec = load(
         tmp_path,
         """
         columns:
@@ -126,7 +130,7 @@ def test_contract_file_check_runs_with_counts(tmp_path: Path) -> None:
 
 def test_contract_file_check_replaces_the_generated_one_of_the_same_slot(tmp_path: Path) -> None:
     # Tolerate up to 30% null ids instead of none.
-    spec, _ = load(
+    spec = load(
         tmp_path,
         """
         columns:
@@ -149,7 +153,7 @@ def test_contract_file_check_replaces_the_generated_one_of_the_same_slot(tmp_pat
 
 
 def test_contract_warn_level_reports_warn_severity(tmp_path: Path) -> None:
-    spec, _ = load(
+    spec = load(
         tmp_path,
         """
         columns:
@@ -173,7 +177,7 @@ def test_contract_warn_level_reports_warn_severity(tmp_path: Path) -> None:
 
 
 def test_unparseable_contract_file_names_file_and_line(tmp_path: Path) -> None:
-    _, problems = load(
+    problems = load_problems(
         tmp_path,
         """
         columns:
@@ -191,7 +195,7 @@ def test_unparseable_contract_file_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_unknown_check_type_names_file_and_line(tmp_path: Path) -> None:
-    _, problems = load(
+    problems = load_problems(
         tmp_path,
         """
         columns:
@@ -208,7 +212,7 @@ def test_unknown_check_type_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_value_soda_rejects_names_file_and_line(tmp_path: Path) -> None:
-    _, problems = load(
+    problems = load_problems(
         tmp_path,
         """
         checks:
@@ -224,7 +228,7 @@ def test_value_soda_rejects_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_missing_contract_file_is_a_load_error(tmp_path: Path) -> None:
-    _, problems = load(tmp_path, None)
+    problems = load_problems(tmp_path, None)
 
     assert len(problems) == 1
     assert str(tmp_path / CONTRACT_PATH) in problems[0].message
@@ -232,7 +236,7 @@ def test_missing_contract_file_is_a_load_error(tmp_path: Path) -> None:
 
 
 def test_policy_for_a_check_that_does_not_exist_is_a_load_error(tmp_path: Path) -> None:
-    _, problems = load(tmp_path, "columns: []\n", "checks:\n  freshnes_created_at: {severity: warn}\n")
+    problems = load_problems(tmp_path, "columns: []\n", "checks:\n  freshnes_created_at: {severity: warn}\n")
 
     assert [p.path for p in problems] == [
         "tenants.demo.sources.shop.objects.orders.quality.checks.freshnes_created_at"

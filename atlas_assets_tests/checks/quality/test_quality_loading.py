@@ -1,5 +1,8 @@
 """What quality checks cost a process: nothing of Soda at definitions load; its import can be
-started early in a run, in the background. Each test runs in a fresh interpreter."""
+started early in a run, in the background. Each test runs in a fresh interpreter.
+
+(A hand-written `contract_file` is the exception: Soda judges it at load, so that a contract it
+rejects fails `dagster definitions validate`; see test_quality_contract_file.py.)"""
 
 from __future__ import annotations
 
@@ -23,17 +26,14 @@ tenants:
             cursor: created_at
             primary_key: [id]
             quality:
-              contract_file: contracts/orders.yml
+              required: [status]
 """
-CONTRACT = "columns:\n  - name: status\n    checks:\n      - missing:\n"
 
 
 def run_python(tmp_path: Path, body: str) -> str:
     """Run `body` in a new interpreter with `specs` loaded from a runner.yaml in `tmp_path`."""
     runner = tmp_path / "runner.yaml"
     runner.write_text(RUNNER)
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts" / "orders.yml").write_text(CONTRACT)
     script = "import sys\nfrom atlas_assets.config.loader import load_runner_config\n"
     script += f"_, specs = load_runner_config({str(runner)!r}, env={{}})\n" + textwrap.dedent(body)
     env = {**os.environ, "ATLAS_RUNNER_CONFIG": str(runner)}
