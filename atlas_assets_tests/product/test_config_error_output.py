@@ -10,22 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from atlas_assets_tests.checks.quality.test_quality_contract_file import write_runner
+
 BIN = Path(sys.executable).parent
-RUNNER = """\
-defaults:
-  partitions: {granularity: daily, start: "2026-01-01"}
-tenants:
-  demo:
-    sources:
-      shop:
-        kind: sql
-        url: "sqlite:///shop.db"
-        objects:
-          orders:
-            cursor: created_at
-            quality:
-              contract_file: contracts/orders.yml
-"""
 BROKEN_CONTRACT = """\
 columns:
   - name: status
@@ -37,11 +24,7 @@ columns:
 
 def deployment(root: Path) -> Path:
     """runner.yaml whose one object names a contract file that does not parse (line 6)."""
-    (root / "contracts").mkdir()
-    (root / "contracts" / "orders.yml").write_text(BROKEN_CONTRACT)
-    runner = root / "runner.yaml"
-    runner.write_text(RUNNER)
-    return runner
+    return write_runner(root, BROKEN_CONTRACT)
 
 
 def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -51,9 +34,11 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def expected_report(root: Path) -> str:
+    lines = (root / "runner.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "contract_file:" in text)
     return (
         f"{root / 'runner.yaml'}: 1 problem in the runner config\n"
-        "  line 13: tenants.demo.sources.shop.objects.orders.quality.contract_file: contract file "
+        f"  line {line}: tenants.demo.sources.shop.objects.orders.quality.contract_file: contract file "
         f"{root / 'contracts' / 'orders.yml'}:6: invalid YAML: did not find expected ',' or ']' while "
         "parsing a flow sequence that starts on line 5"
     )
