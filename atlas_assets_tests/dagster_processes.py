@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,9 +122,11 @@ class Deployment:
 
     root: Path
     runner_yaml: Path
+    environment: dict[str, str] = field(default_factory=dict)
+    """Variables set for the processes and the test's instance (e.g. `ATLAS_DAGSTER_PG_URL`)."""
 
     @classmethod
-    def create(cls, root: Path, runner_yaml: Path) -> Deployment:
+    def create(cls, root: Path, runner_yaml: Path, environment: dict[str, str] | None = None) -> Deployment:
         """Lay out the deployment around an existing runner.yaml (see `harness.write_runner`).
 
         The instance's SQLite databases are created here, before any process starts: processes
@@ -137,7 +139,7 @@ class Deployment:
         shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
         shutil.copy(REPO / "workspace.yaml", root / "workspace.yaml")
         (root / "logs").mkdir()
-        deployment = cls(root, runner_yaml)
+        deployment = cls(root, runner_yaml, dict(environment or {}))
         with deployment.instance():
             pass
         return deployment
@@ -148,10 +150,11 @@ class Deployment:
 
     @property
     def env(self) -> dict[str, str]:
-        """The test's environment, pointed at this deployment; instance storage forced to SQLite."""
+        """The test's environment, pointed at this deployment; instance storage SQLite unless
+        `environment` names a PostgreSQL one."""
         env = {**os.environ, "DAGSTER_HOME": str(self.home), "ATLAS_RUNNER_CONFIG": str(self.runner_yaml)}
         env.pop("ATLAS_DAGSTER_PG_URL", None)
-        return env
+        return {**env, **self.environment}
 
     @contextlib.contextmanager
     def process(self, name: str, *args: str) -> Iterator[DagsterProcess]:
@@ -186,6 +189,29 @@ class Deployment:
             poll(server.location_loaded, timeout, "the webserver to load its code location", watch=[proc])
             yield server
 
+    def materialize(
+        self, selection: str, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """`dagster asset materialize --select selection args` in `root`, as a user runs it from CI."""
+        return subprocess.run(
+            [
+                str(BIN / "dagster"),
+                "asset",
+                "materialize",
+                "-m",
+                "atlas_assets.definitions",
+                "--select",
+                selection,
+                *args,
+            ],
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
     @contextlib.contextmanager
     def daemon(self) -> Iterator[DagsterProcess]:
         """`dagster-daemon run -w workspace.yaml`: schedules, backfills and the run queue."""
@@ -195,8 +221,17 @@ class Deployment:
     @contextlib.contextmanager
     def instance(self) -> Iterator[dg.DagsterInstance]:
         """The deployment's instance, as the processes see it (relative storage paths resolve in `root`)."""
-        with contextlib.chdir(self.root), dg.DagsterInstance.from_config(str(self.home)) as instance:
-            yield instance
+        # The storage is chosen from the environment when the instance starts (instance_storage.py).
+        names = {"ATLAS_DAGSTER_PG_URL", *self.environment}
+        saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+        os.environ.update(self.environment)
+        try:
+            with contextlib.chdir(self.root), dg.DagsterInstance.from_config(str(self.home)) as instance:
+                yield instance
+        finally:
+            for name in names:
+                os.environ.pop(name, None)
+            os.environ.update(saved)
 
 
 def run_errors(instance: dg.DagsterInstance, run_id: str) -> str:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 import requests
+from dagster._core.event_api import EventLogCursor
 from openlineage.client import OpenLineageClient
 
-from atlas_assets.lineage.events import EVENT_TYPES, LineageEventBuilder
+from atlas_assets.lineage.events import ASSET_EVENT_TYPES, RUN_STATES, LineageEventBuilder
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +36,40 @@ class DeliveryReport:
 
 
 def read_records(instance: dg.DagsterInstance, after: int, limit: int) -> list[dg.EventLogRecord]:
-    """The next `limit` records of the lineage event types after storage id `after`, oldest first.
+    """The next `limit` run-status and asset records after storage id `after`, oldest first.
 
-    The log is queried per event type; when a type returns a full page, records of other types
+    Each event type is queried with the one cross-run query every storage answers for it: the
+    default SQLite storage shards its log per run and mirrors only run-status, asset and check
+    events into one index, whose ids form the cursor (on PostgreSQL they are the log's own ids).
+    Run status changes come from `fetch_run_status_changes`; asset events from
+    `get_event_records`, which sharded SQLite serves from that index. Check evaluations have no
+    cross-run query on sharded SQLite, so they are read per run when the run ends (see
+    `LineageEventBuilder.events_for`). When a type returns a full page, records of other types
     beyond that page's last id are held back so nothing is ever skipped.
     """
-    records: list[dg.EventLogRecord] = []
-    horizon: int | None = None
-    for event_type in EVENT_TYPES:
+    cursor = EventLogCursor.from_storage_id(after).to_string()
+    pages: list[list[dg.EventLogRecord]] = [
+        list(instance.fetch_run_status_changes(kind, limit=limit, cursor=cursor, ascending=True).records)
+        for kind in RUN_STATES
+    ]
+    for event_type in ASSET_EVENT_TYPES:
         with warnings.catch_warnings():
-            # Deprecated for Dagster 2.0, but the only query across all assets that every event-log
-            # storage supports (`fetch_materializations` needs an asset key, and the all-runs
-            # log-id query is unsupported on sharded SQLite); one storage-id cursor keeps order.
+            # Deprecated for Dagster 2.0, but the only query across all assets (the `fetch_*`
+            # replacements each need an asset key); sharded SQLite answers it from its index.
             warnings.filterwarnings("ignore", message="Use fetch_", category=UserWarning)
             warnings.filterwarnings("ignore", message=".*get_event_records.*", category=DeprecationWarning)
-            page = instance.get_event_records(
-                dg.EventRecordsFilter(event_type=event_type, after_cursor=after), limit=limit, ascending=True
+            pages.append(
+                list(
+                    instance.get_event_records(
+                        dg.EventRecordsFilter(event_type=event_type, after_cursor=after),
+                        limit=limit,
+                        ascending=True,
+                    )
+                )
             )
+    horizon: int | None = None
+    records: list[dg.EventLogRecord] = []
+    for page in pages:
         if len(page) == limit:
             last = page[-1].storage_id
             horizon = last if horizon is None else min(horizon, last)

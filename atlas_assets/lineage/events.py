@@ -11,9 +11,10 @@ Three kinds of OpenLineage job, all in the configured job namespace:
 - one job per asset check, `tenant.source.object.<check>`, reading the asset's table with a
   `dataQualityAssertions` facet.
 
-Child run ids are UUID5s of (Dagster run, asset[, check]), so START and COMPLETE agree without
-any state. Only names, types and numbers are emitted: no row values, no check text, no error
-messages (they could quote data or credentials).
+Child run ids are UUID5s of (Dagster run, asset[, check][, partition]), so START and COMPLETE
+agree without any state, and each partition of a single-run backfill is a run of its own, with
+its own row count and check results. Only names, types and numbers are emitted: no row values,
+no check text, no error messages (they could quote data or credentials).
 """
 
 from __future__ import annotations
@@ -63,10 +64,8 @@ ASSET_EVENT_TYPES = (
     DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_MATERIALIZATION,
     DagsterEventType.ASSET_FAILED_TO_MATERIALIZE,
-    DagsterEventType.ASSET_CHECK_EVALUATION,
 )
-EVENT_TYPES: tuple[DagsterEventType, ...] = (*RUN_STATES, *ASSET_EVENT_TYPES)
-"""Every event type the lineage sensor reads from the event log."""
+"""The asset event types the lineage sensor reads across runs, besides the run status changes."""
 
 
 class LineageEventBuilder:
@@ -86,13 +85,17 @@ class LineageEventBuilder:
             return []
         kind = event.event_type
         if kind in RUN_STATES:
+            if RUN_STATES[kind] is RunState.START:
+                return [self._run_event(entry, RunState.START)]
+            # A finished run: its check evaluations first (see `run_check_evaluations`).
+            checks = [self._check_event(check) for check in run_check_evaluations(instance, entry.run_id)]
             failed_assets = []
             if RUN_STATES[kind] in (RunState.FAIL, RunState.ABORT):
                 failed_assets = [
-                    self._asset_event(entry, key, RunState.FAIL, None, {})
-                    for key in unfinished_assets(instance, entry.run_id)
+                    self._asset_event(entry, key, RunState.FAIL, partition, {})
+                    for key, partition in unfinished_assets(instance, entry.run_id)
                 ]
-            return [*failed_assets, self._run_event(entry, RUN_STATES[kind])]
+            return [*checks, *failed_assets, self._run_event(entry, RUN_STATES[kind])]
         data = event.event_specific_data
         if kind is DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
             return [self._asset_event(entry, data.asset_key, RunState.START, data.partition, {})]
@@ -103,8 +106,6 @@ class LineageEventBuilder:
         if kind is DagsterEventType.ASSET_FAILED_TO_MATERIALIZE:
             failure = data.asset_materialization_failure
             return [self._asset_event(entry, failure.asset_key, RunState.FAIL, failure.partition, {})]
-        if kind is DagsterEventType.ASSET_CHECK_EVALUATION:
-            return [self._check_event(entry, data)]
         return []
 
     def _run_event(self, entry: dg.EventLogEntry, state: RunState) -> RunEvent:
@@ -125,21 +126,23 @@ class LineageEventBuilder:
         metadata: Mapping[str, Any],
     ) -> RunEvent:
         asset = self._asset(key)
-        run_facets: dict[str, Any] = {"parent": self._parent(entry), "processing_engine": _engine_facet()}
-        nominal = build_nominal_time_facet(partition)
-        if nominal is not None:
-            run_facets["nominalTime"] = nominal
+        run_facets: dict[str, Any] = {
+            "parent": self._parent(entry),
+            "processing_engine": _engine_facet(),
+            **_nominal_time(partition),
+        }
         return RunEvent(
             eventType=state,
             eventTime=to_utc_iso_8601(entry.timestamp),
-            run=Run(runId=_child_run_id(entry.run_id, asset.job_name), facets=run_facets),
+            run=Run(runId=_child_run_id(entry.run_id, asset.job_name, partition), facets=run_facets),
             job=Job(namespace=self.job_namespace, name=asset.job_name, facets=_job_type("ASSET")),
             inputs=[InputDataset(namespace=d.namespace, name=d.name) for d in self.datasets.inputs(asset)],
             outputs=[self._output(asset.output, metadata)],
             producer=PRODUCER,
         )
 
-    def _check_event(self, entry: dg.EventLogEntry, evaluation: dg.AssetCheckEvaluation) -> RunEvent:
+    def _check_event(self, entry: dg.EventLogEntry) -> RunEvent:
+        evaluation = entry.dagster_event.event_specific_data  # type: ignore[union-attr]
         asset = self._asset(evaluation.asset_key)
         job_name = f"{asset.job_name}.{evaluation.check_name}"
         check_facet = {
@@ -150,12 +153,17 @@ class LineageEventBuilder:
             "severity": evaluation.severity.value,
             "metrics": numeric_metadata(evaluation.metadata),
         }
+        partition = evaluation.partition
         return RunEvent(
             eventType=RunState.COMPLETE,
             eventTime=to_utc_iso_8601(entry.timestamp),
             run=Run(
-                runId=_child_run_id(entry.run_id, job_name),
-                facets={"parent": self._parent(entry), "atlas_asset_check": check_facet},
+                runId=_child_run_id(entry.run_id, job_name, partition),
+                facets={
+                    "parent": self._parent(entry),
+                    "atlas_asset_check": check_facet,
+                    **_nominal_time(partition),
+                },
             ),
             job=Job(namespace=self.job_namespace, name=job_name, facets=_job_type("ASSET_CHECK")),
             inputs=[
@@ -208,23 +216,42 @@ class LineageEventBuilder:
         )
 
 
-def unfinished_assets(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetKey]:
-    """Assets planned in the run that it neither materialized nor reported as failed."""
-    records = instance.get_records_for_run(run_id, of_type=set(ASSET_EVENT_TYPES[:3])).records
-    planned: dict[dg.AssetKey, None] = {}
-    finished: set[dg.AssetKey] = set()
+def unfinished_assets(instance: dg.DagsterInstance, run_id: str) -> list[tuple[dg.AssetKey, str | None]]:
+    """(asset, partition) pairs planned in the run that it neither materialized nor reported failed."""
+    records = instance.get_records_for_run(run_id, of_type=set(ASSET_EVENT_TYPES)).records
+    planned: dict[tuple[dg.AssetKey, str | None], None] = {}
+    finished: set[tuple[dg.AssetKey, str | None]] = set()
     for record in records:
         event = record.event_log_entry.dagster_event
         if event is None:
             continue
         data = event.event_specific_data
         if event.event_type is DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
-            planned[data.asset_key] = None
+            planned[(data.asset_key, data.partition)] = None
         elif event.event_type is DagsterEventType.ASSET_MATERIALIZATION:
-            finished.add(data.materialization.asset_key)
+            finished.add((data.materialization.asset_key, data.materialization.partition))
         else:
-            finished.add(data.asset_materialization_failure.asset_key)
-    return [key for key in planned if key not in finished]
+            failure = data.asset_materialization_failure
+            finished.add((failure.asset_key, failure.partition))
+    return [pair for pair in planned if pair not in finished]
+
+
+def run_check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.EventLogEntry]:
+    """The run's asset check evaluations, in order.
+
+    Read per run because the default SQLite storage has no cross-run query for them; the lineage
+    sensor emits them when the run's end is delivered, just before the run's own event.
+    """
+    entries: list[dg.EventLogEntry] = []
+    cursor = None
+    while True:
+        page = instance.get_records_for_run(
+            run_id, cursor=cursor, of_type=DagsterEventType.ASSET_CHECK_EVALUATION, limit=1000
+        )
+        entries.extend(record.event_log_entry for record in page.records)
+        if not page.has_more:
+            return entries
+        cursor = page.cursor
 
 
 def catalog_facet(
@@ -250,8 +277,14 @@ def numeric_metadata(metadata: Mapping[str, Any] | None) -> dict[str, float | in
     return numbers
 
 
-def _child_run_id(run_id: str, job_name: str) -> str:
-    return str(uuid.uuid5(_CHILD_RUN_NAMESPACE, f"{run_id}/{job_name}"))
+def _child_run_id(run_id: str, job_name: str, partition: str | None = None) -> str:
+    name = f"{run_id}/{job_name}" if partition is None else f"{run_id}/{job_name}/{partition}"
+    return str(uuid.uuid5(_CHILD_RUN_NAMESPACE, name))
+
+
+def _nominal_time(partition: str | None) -> dict[str, Any]:
+    facet = build_nominal_time_facet(partition)
+    return {"nominalTime": facet} if facet is not None else {}
 
 
 def _job_type(job_type: str) -> dict[str, Any]:
