@@ -7,6 +7,7 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from atlas_assets.connectors.files.csv import CsvSourceConfig
+from atlas_assets.connectors.http.rest import RestSourceConfig
 from atlas_assets.connectors.saas.stripe.config import StripeSourceConfig
 from atlas_assets.connectors.sql.generic import SqlSourceConfig
 from atlas_assets.connectors.sql.mysql.resource import MysqlSourceConfig
@@ -18,6 +19,7 @@ SOURCE_CONFIGS = (
     MysqlSourceConfig,
     CsvSourceConfig,
     StripeSourceConfig,
+    RestSourceConfig,
 )
 
 SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]
