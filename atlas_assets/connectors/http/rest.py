@@ -21,7 +21,7 @@ from atlas_assets.connectors.http.bodies import BodyFormat, decode_body, select_
 from atlas_assets.connectors.http.client import HttpSession
 from atlas_assets.connectors.http.pagination import Page, PageRequest, PaginationConfig, pages
 from atlas_assets.connectors.http.records import NestedMode, RecordBatcher, RecordOptions, TimestampFormat
-from atlas_assets.connectors.secrets import OptionalSecretText, resource_secret
+from atlas_assets.connectors.secrets import OptionalSecretText, SecretText, resource_secret
 from atlas_assets.connectors.type_names import parse_type_name
 
 
@@ -118,7 +118,9 @@ class RestSourceConfig(SourceConfigBase):
     """`kind: rest` — one HTTP API: its base URL, credentials, headers and rate limit."""
 
     kind: Literal["rest"]
-    base_url: str = Field(description="Scheme, host and base path, e.g. https://api.example.com/v1.")
+    base_url: Secret = Field(
+        description="Scheme, host and base path, e.g. https://api.example.com/v1 (a secret)."
+    )
     auth: RestAuthConfig = Field(default_factory=RestAuthConfig)
     headers: dict[str, str] = Field(default_factory=dict, description="Sent with every request (no secrets).")
     rate_limit: float | None = Field(default=None, gt=0, description="Requests per second for the source.")
@@ -132,7 +134,7 @@ class RestSourceConfig(SourceConfigBase):
         auth = self.auth
         secret = lambda value: resource_secret(value) if value is not None else None  # noqa: E731
         return RestResource(
-            base_url=self.base_url,
+            base_url=resource_secret(self.base_url),
             headers=self.headers,
             rate_limit=self.rate_limit,
             timeout=self.timeout,
@@ -155,7 +157,7 @@ class RestSourceConfig(SourceConfigBase):
 class RestResource(SourceConnector):
     """Reads rest objects page by page through one pooled, rate-limited, authenticated client."""
 
-    base_url: str
+    base_url: SecretText
     headers: dict[str, str] = {}
     rate_limit: float | None = None
     timeout: float = 30.0
@@ -197,7 +199,8 @@ class RestResource(SourceConnector):
 
     def dataset_namespace(self) -> str:
         url = httpx.URL(self.base_url)
-        return f"{url.scheme}://{url.netloc.decode()}"
+        port = f":{url.port}" if url.port else ""
+        return f"{url.scheme}://{url.host}{port}"  # never the userinfo
 
     def check_connection(self) -> None:
         self.session().get(self.check_path, {}, RetryConfig(max_retries=0))
