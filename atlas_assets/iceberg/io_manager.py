@@ -14,6 +14,7 @@ from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
 from atlas_assets.iceberg.deletes import DeleteError
+from atlas_assets.iceberg.partition_figures import partition_figures
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
@@ -58,6 +59,8 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         metadata = report_metadata(report, plan)
         if isinstance(obj, SourceExtract):
             metadata.update({f"atlas/source/{name}": value for name, value in obj.source_stats.items()})
+        if len(plan.partition_keys) > 1:
+            metadata.update(_partition_scoped_metadata(context, plan, report))
         context.add_output_metadata(metadata)
 
     def load_input(self, context: dg.InputContext) -> pa.Table:
@@ -161,6 +164,40 @@ def report_metadata(report: WriteReport, plan: WritePlan) -> dict[str, dg.Metada
     if report.high_water_mark is not None:
         metadata["atlas/high_water_mark"] = dg.MetadataValue.text(str(report.high_water_mark))
     return metadata
+
+
+def _partition_scoped_metadata(
+    context: dg.OutputContext, plan: WritePlan, report: WriteReport
+) -> dict[str, dg.MetadataValue]:
+    """Give each partition of a multi-partition run its own row counts and window.
+
+    Dagster copies the output's metadata onto every partition's materialization; partition-scoped
+    metadata overrides it key by key. Returns the run-wide figures, under names that say so.
+    """
+    partitions_def = context.asset_partitions_def
+    assert isinstance(partitions_def, dg.TimeWindowPartitionsDefinition)
+    windows = {
+        key: TimeWindow.from_dagster(partitions_def.time_window_for_partition_key(key))
+        for key in plan.partition_keys
+    }
+    first = plan.partition_keys[0]
+    windows[first] = windows[first].extended_back(plan.lookback)
+    written = report.written_dataset()
+    for figure in partition_figures(written, plan.cursor, windows, report.quarantined_by_partition):
+        context.step_context.add_asset_metadata(
+            {
+                "dagster/row_count": dg.MetadataValue.int(figure.rows_written),
+                "atlas/rows_quarantined": dg.MetadataValue.int(figure.rows_quarantined),
+                "atlas/window": dg.MetadataValue.text(str(figure.window)),
+            },
+            asset_key=context.asset_key,
+            partition_key=figure.key,
+        )
+    return {
+        "atlas/run_partitions": dg.MetadataValue.text(f"{first}...{plan.partition_keys[-1]}"),
+        "atlas/run_row_count": dg.MetadataValue.int(report.rows_written),
+        "atlas/run_rows_quarantined": dg.MetadataValue.int(report.rows_quarantined),
+    }
 
 
 def _identifier(asset_key: dg.AssetKey, metadata: dict[str, Any]) -> tuple[str, str]:

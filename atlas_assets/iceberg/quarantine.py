@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pyarrow as pa
@@ -57,6 +58,7 @@ class QuarantineWriter:
             catalog.load_table(self.identifier) if catalog.table_exists(self.identifier) else None
         )
         self.rows = 0
+        self.rows_by_slot: Counter[str] = Counter()
 
     def add(self, result: ValidatedBatch) -> None:
         count = len(result.rejected_rows)
@@ -69,8 +71,10 @@ class QuarantineWriter:
                 )
             self._writer = DataFileWriter(self.table.io, self.table.metadata, self._target)
         lineage = self._plan.lineage
+        slots = [self._slot_for(c) for c in result.rejected_cursors]
+        self.rows_by_slot.update(slots)
         columns = {
-            SLOT_COLUMN: pa.array([self._slot_for(c) for c in result.rejected_cursors], pa.string()),
+            SLOT_COLUMN: pa.array(slots, pa.string()),
             "_atlas_reason": pa.array(result.reasons, pa.string()),
             "_atlas_row": pa.array(result.rejected_rows, pa.string()),
         }

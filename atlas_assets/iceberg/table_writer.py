@@ -54,6 +54,8 @@ class WriteReport:
     table: str
     rows_written: int = 0
     rows_quarantined: int = 0
+    quarantined_by_partition: dict[str, int] = field(default_factory=dict)
+    """Quarantined rows per partition key (the slot each row was attributed to)."""
     rows_replaced: int = 0
     rows_deleted: int = 0
     files: list[DataFile] = field(default_factory=list)
@@ -153,6 +155,7 @@ class TableWriter:
             raise
         report.rows_written = stats.rows
         report.rows_quarantined = quarantine.rows
+        report.quarantined_by_partition = dict(quarantine.rows_by_slot)
         report.rows_replaced = replaced
         report.rows_deleted = deleted
         report.files = files

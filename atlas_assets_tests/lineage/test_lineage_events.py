@@ -253,3 +253,20 @@ def test_credentials_never_appear_in_events(tmp_path, receiver, monkeypatch):
     assert "atlas:" not in everything
     assert API_KEY not in everything
     assert {h["Authorization"] for h in receiver.headers} == {f"Bearer {API_KEY}"}
+
+
+def test_each_partition_of_a_single_run_backfill_completes_with_its_own_row_count(tmp_path, shop, receiver):
+    atlas, sensor = orders_platform(tmp_path, shop, receiver)
+    atlas.materialize("demo/shop/orders", partition_range=("2026-01-01", "2026-01-03"))
+
+    tick(sensor, atlas.instance)
+
+    completes = receiver.named("demo.shop.orders", "COMPLETE")
+    by_day = {
+        e["run"]["facets"]["nominalTime"]["nominalStartTime"][:10]: e["outputs"][0]["outputFacets"][
+            "outputStatistics"
+        ]["rowCount"]
+        for e in completes
+    }
+    assert by_day == {"2026-01-01": 24, "2026-01-02": 24, "2026-01-03": 24}
+    assert len({e["run"]["runId"] for e in completes}) == 3
