@@ -7,6 +7,9 @@ import pyarrow.compute as pc
 
 from atlas_assets.connectors.arrow import iceberg_compatible_type
 
+INTERVAL_DOC = "interval as integer microseconds (a month counts as 30 days, a day as 24 hours)"
+"""Iceberg has no interval type; this doc on the field says what its `long` holds."""
+
 
 class ConformError(ValueError):
     """A value cannot be represented in the table's column type."""
@@ -20,7 +23,8 @@ def normalize(batch: pa.RecordBatch) -> pa.RecordBatch:
         if target != source.type:
             column = _cast_normalized(column, target)
         arrays.append(column)
-        fields.append(pa.field(source.name, target))
+        metadata = {b"doc": INTERVAL_DOC} if pa.types.is_duration(source.type) else source.metadata
+        fields.append(pa.field(source.name, target, metadata=metadata))
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -39,6 +39,7 @@ class SchemaChanges:
     added: tuple[tuple[str, IcebergType], ...] = ()
     widened: tuple[tuple[str, IcebergType], ...] = ()
     retyped: tuple[tuple[str, IcebergType], ...] = ()
+    docs: dict[str, str] = field(default_factory=dict)  # column → Iceberg field doc, for added columns
 
     def __bool__(self) -> bool:
         return bool(self.added or self.widened or self.retyped)
@@ -69,10 +70,13 @@ def plan_schema_changes(
     retyped: list[tuple[str, IcebergType]] = []
     existing = {field.name: field for field in table_schema.fields}
     arrow_existing = schema_to_pyarrow(table_schema, include_field_ids=False)
+    docs: dict[str, str] = {}
     for field in to_iceberg_schema(incoming).fields:
         current = existing.get(field.name)
         if current is None:
             added.append((field.name, field.field_type))
+            if field.doc:
+                docs[field.name] = field.doc
         elif _same_type(current.field_type, field.field_type) or _fits(field.field_type, current.field_type):
             continue
         elif _fits(current.field_type, field.field_type):
@@ -88,7 +92,7 @@ def plan_schema_changes(
                 f"{field.field_type} in the source; Iceberg can only widen int→long, float→double and "
                 "decimal precision. Cast it in a `query`, or rename the column so both can exist."
             )
-    return SchemaChanges(tuple(added), tuple(widened), tuple(retyped))
+    return SchemaChanges(tuple(added), tuple(widened), tuple(retyped), docs)
 
 
 def apply_schema_changes(tx: Transaction, changes: SchemaChanges) -> None:
@@ -98,7 +102,7 @@ def apply_schema_changes(tx: Transaction, changes: SchemaChanges) -> None:
     # Retyping is no promotion Iceberg knows; it is safe only because no committed file holds the column.
     with tx.update_schema(allow_incompatible_changes=bool(changes.retyped)) as update:
         for name, field_type in changes.added:
-            update.add_column(name, field_type)
+            update.add_column(name, field_type, doc=changes.docs.get(name))
         for name, field_type in (*changes.widened, *changes.retyped):
             update.update_column(name, field_type=field_type)
 

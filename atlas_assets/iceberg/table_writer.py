@@ -204,7 +204,8 @@ class TableWriter:
         if first is None:
             assert table is not None
             return table.schema().as_arrow()
-        fields = [pa.field(f.name, plan.column_types.get(f.name, f.type)) for f in first.schema]
+        # with_type keeps each field's metadata: its doc becomes the Iceberg field's doc.
+        fields = [f.with_type(plan.column_types.get(f.name, f.type)) for f in first.schema]
         return pa.schema(fields + plan.lineage.fields())
 
     def _begin(

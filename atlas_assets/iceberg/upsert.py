@@ -36,7 +36,7 @@ def stage_upsert(
             for task in table.scan(row_filter=_key_range(keys)).plan_files():
                 stored = ArrowScan(metadata, table.io, metadata.schema(), AlwaysTrue()).to_table([task])
                 matching_keys = keys.cast(stored.select(keys.column_names).schema)
-                kept = stored.join(matching_keys, keys=keys.column_names, join_type="left anti")
+                kept = stored.filter(pc.invert(_holds_key(stored, matching_keys)))
                 if kept.num_rows == stored.num_rows:
                     continue
                 gone = count_matching(stored, deleted) if deleted is not None else 0
@@ -49,6 +49,18 @@ def stage_upsert(
         for data_file in new_files:
             overwrite.append_data_file(data_file)
     return replaced, deleted_rows
+
+
+def _holds_key(stored: pa.Table, keys: pa.Table) -> pa.BooleanArray:
+    """True for stored rows whose key is in `keys`.
+
+    Only the key columns take part in the join: Arrow cannot carry list, struct or map columns
+    through one.
+    """
+    rows = pa.array(range(stored.num_rows), pa.int64())
+    probe = stored.select(keys.column_names).append_column("_atlas_row", rows)
+    matched = probe.join(keys, keys=keys.column_names, join_type="left semi").column("_atlas_row")
+    return pc.is_in(rows, value_set=matched.combine_chunks())
 
 
 def _key_range(keys: pa.Table) -> BooleanExpression:
