@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -39,7 +40,8 @@ class SchemaChanges:
     added: tuple[tuple[str, IcebergType], ...] = ()
     widened: tuple[tuple[str, IcebergType], ...] = ()
     retyped: tuple[tuple[str, IcebergType], ...] = ()
-    docs: dict[str, str] = field(default_factory=dict)  # column → Iceberg field doc, for added columns
+    # Iceberg field doc by column, for added columns.
+    docs: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.widened or self.retyped)
