@@ -29,6 +29,7 @@ SEPARATOR = "__"
 DEFAULT_QUARANTINE_SUFFIX = "__quarantine"
 QUARANTINE_SUFFIX_PATTERN = r"^__[a-z0-9]+(?:_[a-z0-9]+)*$"
 SILVER_SUFFIX = "_silver"
+FAILURE_NOTIFICATION_SENSOR = "notify_failures"
 
 
 def asset_key(tenant: str, source: str, object_name: str) -> dg.AssetKey:

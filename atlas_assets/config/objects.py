@@ -11,7 +11,6 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
-    PlainSerializer,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -19,8 +18,10 @@ from pydantic import (
 
 from atlas_assets.checks.quality.config import QualityConfig
 from atlas_assets.config.errors import FieldError
-from atlas_assets.config.interpolation import EnvRef, Interpolated
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
+
+# Re-exported: source kinds import `Secret` from here (it lives apart so `config.notify` can use it).
+from atlas_assets.config.secret import Secret as Secret
 from atlas_assets.config.settings import InheritedSettings, Name
 from atlas_assets.connectors.type_names import parse_type_name
 
@@ -38,24 +39,6 @@ class WriteMode(StrEnum):
     def is_partitioned(self) -> bool:
         return self in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.SNAPSHOT)
 
-
-def _to_secret(value: Any) -> EnvRef:
-    if isinstance(value, EnvRef):
-        return value
-    if isinstance(value, Interpolated):
-        return EnvRef(str(value), value.template)
-    if isinstance(value, str):
-        return EnvRef(value, value)  # a literal: its text is its value
-    raise ValueError("expected a string")
-
-
-Secret = Annotated[
-    EnvRef,
-    BeforeValidator(_to_secret),
-    PlainSerializer(lambda v: "***", return_type=str),
-]
-"""A credential: its value is never printed, and resources receive its text as written (with its
-`${VAR}` references), which they expand at run time: see `connectors.secrets`."""
 
 _DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from atlas_assets.config.objects import Secret
+from atlas_assets.config.secret import Secret
 from atlas_assets.config.settings import StrictModel
 
 ENTITY_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"

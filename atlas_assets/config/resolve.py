@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import dagster as dg
 
 from atlas_assets.config import naming
 from atlas_assets.config.errors import ConfigProblem
+from atlas_assets.config.notify import NotifyTarget
 from atlas_assets.config.objects import ObjectConfig, SourceConfigBase, WriteMode
 from atlas_assets.config.runner import RunnerConfig, TenantConfig
 from atlas_assets.config.settings import (
+    InheritedSettings,
     PartitionsConfig,
     PiiConfig,
     RetryConfig,
@@ -39,6 +42,8 @@ class ObjectSpec:
     owners: tuple[str, ...]
     batch_size: int
     quarantine_suffix: str = naming.DEFAULT_QUARANTINE_SUFFIX
+    notify: tuple[NotifyTarget, ...] = ()
+    notify_path: str | None = None
 
     @property
     def path(self) -> str:
@@ -118,4 +123,20 @@ def _resolve_one(
         owners=tuple(merged.get("owners", ())),
         batch_size=merged.get("batch_size", DEFAULT_BATCH_SIZE),
         quarantine_suffix=config.warehouse.quarantine_suffix,
+        **_nearest_notify(
+            [
+                (f"tenants.{tenant_name}.sources.{source_name}.objects.{object_name}", obj),
+                (f"tenants.{tenant_name}.sources.{source_name}", source),
+                (f"tenants.{tenant_name}", tenant),
+                ("defaults", config.defaults),
+            ]
+        ),
     )
+
+
+def _nearest_notify(levels: list[tuple[str, InheritedSettings]]) -> dict[str, Any]:
+    """The nearest level's `notify` list and that level's path (which names its targets)."""
+    for path, level in levels:
+        if level.notify is not None:
+            return {"notify": tuple(level.notify), "notify_path": path}
+    return {}

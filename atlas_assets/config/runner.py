@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN
-from atlas_assets.config.objects import Secret
 from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
+from atlas_assets.config.secret import Secret
 from atlas_assets.config.settings import InheritedSettings, Name, StrictModel
 from atlas_assets.connectors.registry import SourceConfig
 

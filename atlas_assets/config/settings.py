@@ -7,7 +7,10 @@ import re
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from atlas_assets.config.notify import NotifyTarget
+from atlas_assets.config.strict import StrictModel
 
 # No `__` and no leading or trailing `_`: `__` is the separator of generated names (config.naming).
 NAME_PATTERN = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
@@ -16,12 +19,6 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=NAME_MAX_LENGTH)]
 """A tenant, source or object name: it becomes part of asset keys and Iceberg identifiers."""
 
 Granularity = Literal["hourly", "daily", "weekly", "monthly"]
-
-
-class StrictModel(BaseModel):
-    """Base for every runner.yaml section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def _check_timezone(value: str | None) -> str | None:
@@ -137,6 +134,9 @@ class InheritedSettings(StrictModel):
     pii_scan: PiiConfig | None = None
     owners: list[str] | None = Field(default=None, description="Emails or 'team:name'.")
     batch_size: int | None = Field(default=None, ge=1, description="Rows per extracted Arrow batch.")
+    notify: list[NotifyTarget] | None = Field(
+        default=None, description="Where failures are notified; the nearest level's list wins as a whole."
+    )
 
     @field_validator("owners")
     @classmethod

@@ -7,7 +7,7 @@ they are set up for execution, in the run's own process, from its environment.
 
 How a connector declares a secret (and gets tenant scoping and at-rest protection for free):
 
-1. In its runner.yaml model, type the field `Secret` (`atlas_assets.config.objects`), e.g.
+1. In its runner.yaml model, type the field `Secret` (`atlas_assets.config.secret`), e.g.
    `api_key: Secret`. Its value is then masked in reprs, dumps and errors; `${VAR}` in it (as
    anywhere in runner.yaml) is checked against the tenant's variables at load.
 2. In its resource, type the field `SecretText` (`OptionalSecretText` when it may be absent, a

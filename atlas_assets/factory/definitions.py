@@ -10,6 +10,7 @@ import dagster as dg
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
+from atlas_assets.config.secret import secret_values
 from atlas_assets.factory.assets import build_ingestion_asset
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
@@ -17,11 +18,13 @@ from atlas_assets.factory.source_checks import build_check_sources_job
 from atlas_assets.gdpr import build_gdpr_erase_job
 from atlas_assets.lineage.definitions import lineage_definitions
 from atlas_assets.masking.silver import build_silver_assets
+from atlas_assets.ops.notify.sensor import failure_notification_sensor
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
     """Every object's asset (with its checks), silver assets where masking says so, schedules,
-    the check_sources and gdpr_erase jobs, the OpenLineage sensor and the shared resources."""
+    the check_sources and gdpr_erase jobs, the OpenLineage and failure-notification sensors and the
+    shared resources."""
     jobs, schedules = build_schedules(specs)
     connectors = build_source_resources(specs)
     with warnings.catch_warnings():
@@ -41,7 +44,9 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         schedules=schedules,
         resources=build_shared_resources(config),
     )
-    return dg.Definitions.merge(core, lineage_definitions(config, specs))
+    notify = failure_notification_sensor(specs, secret_values(config))
+    ops = dg.Definitions(sensors=[notify] if notify else [])
+    return dg.Definitions.merge(core, lineage_definitions(config, specs), ops)
 
 
 def definitions_from_file(path: str | os.PathLike[str] | None = None) -> dg.Definitions:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from atlas_assets.config.objects import Secret
+from atlas_assets.config.secret import Secret
 from atlas_assets.config.settings import StrictModel
 
 Transport = Literal["console", "file", "http", "none"]

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from pydantic import Field, PrivateAttr, field_validator
 
 from atlas_assets.config.interpolation import EnvRef
-from atlas_assets.config.objects import Secret, SourceConfigBase
+from atlas_assets.config.objects import SourceConfigBase
+from atlas_assets.config.secret import Secret
 from atlas_assets.connectors.arrow import rows_to_batch
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
 from atlas_assets.connectors.errors import PermanentSourceError, SourceError, TransientSourceError, redact

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from pydantic import Field, field_validator, model_validator
 
 from atlas_assets.config.interpolation import EnvRef
-from atlas_assets.config.objects import Duration, Secret, SourceConfigBase
+from atlas_assets.config.objects import Duration, SourceConfigBase
+from atlas_assets.config.secret import Secret
 from atlas_assets.connectors.secrets import OptionalSecretText, resource_secret
 from atlas_assets.connectors.sql.generic import SqlResource, parsed_database_url
 
