@@ -96,10 +96,10 @@ def test_a_failed_run_reaches_each_target_exactly_once_without_a_secret(tmp_path
             assert failed.returncode != 0
             assert "does not exist" in failed.stdout + failed.stderr, failed.stderr[-600:]
             [run] = instance.get_runs()
-            poll(lambda: smtp.messages and len(web.requests) >= 2, 90, "the notifications", watch=[daemon])
+            poll(lambda: smtp.messages and len(web.requests) >= 2, 150, "the notifications", watch=[daemon])
             # Later ticks see the same failure in the event log: they must not tell it again.
             seen = len(sensor_ticks(instance))
-            poll(lambda: len(sensor_ticks(instance)) >= seen + 2, 60, "two more ticks", watch=[daemon])
+            poll(lambda: len(sensor_ticks(instance)) >= seen + 2, 90, "two more ticks", watch=[daemon])
 
     [hook] = web.bodies("/hook")
     [slack] = web.bodies("/services/T0/B0/x")
@@ -127,7 +127,7 @@ def test_a_down_target_fails_no_sensor_tick_and_leaves_the_run_its_own_failure(t
 
     with deploy.daemon() as daemon, deploy.instance() as instance:
         assert materialize(deploy, "acme/shop/refunds").returncode != 0
-        poll(lambda: _owed(sensor_ticks(instance)), 90, "a tick that owes the notification", watch=[daemon])
+        poll(lambda: _owed(sensor_ticks(instance)), 150, "a tick that owes the notification", watch=[daemon])
         ticks = sensor_ticks(instance)
         [run] = instance.get_runs()
         errors = run_errors(instance, run.run_id)
