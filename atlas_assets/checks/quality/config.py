@@ -67,7 +67,10 @@ class RowCountBounds(StrictModel):
     """How many rows one run may write; a bound left out is not checked."""
 
     min: int | None = Field(
-        default=1, ge=0, description="Fewest rows; 1 by default, so an empty run is flagged."
+        default=1,
+        ge=0,
+        description="Fewest rows; 1 by default, so an empty window is flagged (none for append and "
+        "upsert, whose quiet runs write nothing).",
     )
     max: int | None = Field(default=None, ge=0, description="Most rows.")
 

@@ -35,6 +35,9 @@ _NOMINAL_PERIOD = {
 }
 _NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 FRESHNESS_WRITE_MODES = (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT)
+# These modes write only what changed since the last run: a quiet hour writes no row and is not a
+# failure, so their row_count has no minimum unless runner.yaml sets one.
+QUIET_WRITE_MODES = (WriteMode.APPEND, WriteMode.UPSERT)
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,9 @@ def _generated_checks(spec: ObjectSpec, quality: QualityConfig) -> list[QualityC
                 slot=(None, "freshness", None, config.cursor),
             )
         )
-    if quality.row_count is not None and quality.row_count.is_bounded:
-        checks.append(_row_count(quality.row_count))
+    bounds = _row_count_bounds(spec, quality)
+    if bounds is not None:
+        checks.append(_row_count(bounds))
     if quality.schema_check and _expected_columns(spec, quality):
         exact = config.columns is not None
         checks.append(
@@ -229,6 +233,16 @@ def _invalid(column: str, rule: ColumnRule) -> QualityCheck:
         origin="runner.yaml",
         slot=(column, "invalid", None),
     )
+
+
+def _row_count_bounds(spec: ObjectSpec, quality: QualityConfig) -> RowCountBounds | None:
+    """The row_count bounds that apply to the object, None when nothing is to be checked."""
+    bounds = quality.row_count
+    if bounds is None:
+        return None
+    if spec.write_mode in QUIET_WRITE_MODES and "min" not in bounds.model_fields_set:
+        bounds = bounds.model_copy(update={"min": None})
+    return bounds if bounds.is_bounded else None
 
 
 def _row_count(bounds: RowCountBounds) -> QualityCheck:
