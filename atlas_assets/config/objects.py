@@ -176,10 +176,3 @@ class SourceConfigBase(InheritedSettings):
 
     def object_configs(self) -> dict[str, ObjectConfig]:
         return dict(self.objects)
-
-    def reference_problems(self) -> list[FieldError]:
-        """What is wrong with the files or directories the source names; checked when a file is loaded.
-
-        Kept out of validation so that parsing runner.yaml's text never depends on the disk.
-        """
-        return []

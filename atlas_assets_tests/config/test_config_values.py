@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from atlas_assets.config.errors import ConfigProblem, RunnerConfigError
-from atlas_assets.config.loader import load_runner_config, parse_runner_config
+from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.config.yaml_source import MIN_EXPANDED_VALUES
 from atlas_assets_tests.config.test_config_errors import marked_line, problems_of
 
@@ -131,25 +130,6 @@ def test_a_start_in_the_past_loads() -> None:
     _config, specs = parse_runner_config(OBJECT.format(key="cursor: created_at"), "runner.yaml", {})
 
     assert [spec.name for spec in specs] == ["orders"]
-
-
-def test_a_missing_csv_directory_is_rejected_when_the_file_is_loaded(tmp_path: Path) -> None:
-    runner = tmp_path / "runner.yaml"
-    missing = tmp_path / "exports"
-    runner.write_text(
-        "tenants:\n  acme:\n    sources:\n      files:\n        kind: csv\n"
-        f"        path: {missing}\n        objects: [payments]\n"
-    )
-
-    with pytest.raises(RunnerConfigError) as caught:
-        load_runner_config(runner, env={})
-
-    (problem,) = caught.value.problems
-    assert (problem.path, problem.line) == ("tenants.acme.sources.files.path", 6)
-    assert problem.message == f"directory {missing} does not exist"
-    missing.mkdir()
-    _config, specs = load_runner_config(runner, env={})
-    assert [spec.name for spec in specs] == ["payments"]
 
 
 def test_an_alias_bomb_is_rejected_before_it_is_expanded() -> None:

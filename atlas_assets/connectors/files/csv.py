@@ -80,14 +80,6 @@ class CsvSourceConfig(SourceConfigBase):
     def build_resource(self) -> CsvResource:
         return CsvResource(path=self.path)
 
-    def reference_problems(self) -> list[FieldError]:
-        directory = Path(self.path).expanduser()
-        if directory.is_dir():
-            return []
-        where = "is not a directory" if directory.exists() else "does not exist"
-        relative = "" if directory.is_absolute() else f" (relative to the working directory {Path.cwd()})"
-        return [FieldError("path", f"directory {directory.absolute()} {where}{relative}")]
-
 
 class CsvResource(SourceConnector):
     """Streams each object's CSV files from one local directory, batch by batch."""

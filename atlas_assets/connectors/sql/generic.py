@@ -39,6 +39,8 @@ def parsed_database_url(value: EnvRef | None, *, dialect_matters: bool = True) -
     if value is None:
         return None
     if not value.value.strip():
+        if "${" in value.template:
+            return value  # a missing or foreign variable: interpolation reports it, with its name
         raise ValueError(f"is empty; {_URL_EXAMPLES}")
     try:
         url = sa.engine.make_url(value.value)
