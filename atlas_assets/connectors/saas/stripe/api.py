@@ -13,7 +13,8 @@ import stripe
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
-from atlas_assets.connectors.saas.stripe.errors import call_with_retries
+from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.saas.stripe.errors import STRIPE_ERRORS
 
 PAGE_SIZE = 100
 """Stripe's largest page."""
@@ -36,7 +37,7 @@ class StripeApi:
             stripe_account=stripe_account,
             stripe_version=api_version,
             base_addresses={"api": api_base_url.rstrip("/")},
-            max_network_retries=0,  # retried per request by `call_with_retries`, see errors.py
+            max_network_retries=0,  # retried per request, see connectors/http/retries.py
         )
         self.retry = retry
         self.api_key = api_key
@@ -52,7 +53,7 @@ class StripeApi:
             self.stats["requests"] = int(self.stats["requests"]) + 1
             return self.client.raw_request("get", path, **params).data
 
-        return call_with_retries(call, self.retry, self._waited, [self.api_key])
+        return call_sdk_with_retries(call, self.retry, STRIPE_ERRORS, self._waited, [self.api_key])
 
     def list(
         self, resource: str, window: TimeWindow | None = None, **params: Any

@@ -1,0 +1,186 @@
+"""HubSpot's CRM v3 through the official `hubspot-api-client`: auth, listing, search, counters.
+
+Imported only when a run extracts, never at definitions load. Responses are read as HubSpot's
+JSON (`_preload_content=False`) rather than the SDK's models, so every property arrives as sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import urllib3
+from hubspot import HubSpot
+
+from atlas_assets.config.settings import RetryConfig
+from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.saas.hubspot.catalog import modified_property
+from atlas_assets.connectors.saas.hubspot.errors import HUBSPOT_ERRORS, status_of
+
+LIST_PAGE = 100
+"""The objects API's largest page."""
+SEARCH_PAGE = 200
+"""The search API's largest page."""
+
+# Connection failures are retried by `call_with_retries`, so urllib3 must not retry on its own.
+_NO_SDK_RETRIES = urllib3.Retry(total=0, raise_on_status=False)
+
+
+class OAuthRefresh:
+    """An OAuth2 app's refresh grant: exchanged for an access token at `POST /oauth/v1/token`."""
+
+    def __init__(self, client_id: str, client_secret: str, refresh_token: str):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.refresh_token = refresh_token
+
+
+class HubSpotApi:
+    """One HubSpot account; counts requests, pages, rate-limit waits and token refreshes into `stats`.
+
+    With OAuth, a 401 (the access token expired mid-extraction) refreshes the token once and
+    repeats the request; a second 401 is permanent. A private app's token is never refreshed.
+    """
+
+    def __init__(
+        self,
+        api_base_url: str,
+        access_token: str | None,
+        oauth: OAuthRefresh | None,
+        retry: RetryConfig,
+        stats: dict[str, int | str],
+    ):
+        self.host = api_base_url.rstrip("/")
+        self.oauth = oauth
+        self.retry = retry
+        self.stats = stats
+        for counter in ("requests", "pages", "rate_limit_waits", "token_refreshes"):
+            stats.setdefault(counter, 0)
+        stats.setdefault("rate_limit_wait_seconds", 0)
+        self.secrets = [s for s in (access_token, *(self._oauth_secrets())) if s]
+        self.client = self._client(access_token) if access_token else self._refreshed()
+
+    # --- endpoints ----------------------------------------------------------------------------
+
+    def properties(self, object_type: str) -> dict[str, str]:
+        """Every property of `object_type` and its HubSpot type (`GET /crm/v3/properties/{type}`)."""
+        body = self._call(lambda c: c.crm.properties.core_api.get_all(object_type, _preload_content=False))
+        return {p["name"]: p["type"] for p in body.get("results", [])}
+
+    def list_archived(self, object_type: str, properties: list[str]) -> Iterator[dict[str, Any]]:
+        """Every archived object (`GET /crm/v3/objects/{type}?archived=true`), paged by `after`."""
+        after: str | None = None
+        while True:
+            page = self._call(
+                lambda c, after=after: c.crm.objects.basic_api.get_page(
+                    object_type,
+                    limit=LIST_PAGE,
+                    after=after,
+                    properties=properties,
+                    archived=True,
+                    _preload_content=False,
+                )
+            )
+            self._count("pages")
+            yield from page.get("results", [])
+            after = (page.get("paging") or {}).get("next", {}).get("after")
+            if not after:
+                return
+
+    def search_modified(
+        self, object_type: str, window: TimeWindow, properties: list[str]
+    ) -> Iterator[dict[str, Any]]:
+        """Every object modified in `window`, ascending by `hs_object_id`.
+
+        HubSpot's search pages through at most 10,000 results of one query. Rather than paging
+        one query with `after`, each page is its own query for ids above the last one seen
+        (keyset paging): no query ever nears the cap, however many objects share the window or
+        even one timestamp, and no request is spent beyond one per page.
+        """
+        modified = modified_property(object_type)
+        bounds = [
+            {"propertyName": modified, "operator": "GTE", "value": str(_millis(window.start))},
+            {"propertyName": modified, "operator": "LT", "value": str(_millis(window.end))},
+        ]
+        last_id: str | None = None
+        while True:
+            filters = bounds + (
+                [{"propertyName": "hs_object_id", "operator": "GT", "value": last_id}] if last_id else []
+            )
+            request = {
+                "filterGroups": [{"filters": filters}],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "properties": properties,
+                "limit": SEARCH_PAGE,
+            }
+            page = self._call(
+                lambda c, r=request: c.crm.objects.search_api.do_search(
+                    object_type, r, _preload_content=False
+                )
+            )
+            self._count("pages")
+            results = page.get("results", [])
+            yield from results
+            if len(results) < SEARCH_PAGE or not (page.get("paging") or {}).get("next"):
+                return
+            last_id = results[-1]["id"]
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _call(self, send: Callable[[HubSpot], Any]) -> dict[str, Any]:
+        """One request, retried per the policy; with OAuth, a 401 refreshes the token once."""
+
+        def attempt() -> dict[str, Any]:
+            self._count("requests")
+            try:
+                return json.loads(send(self.client).data)
+            except HUBSPOT_ERRORS.errors as exc:
+                if status_of(exc) != 401 or self.oauth is None:
+                    raise
+            self.client = self._refreshed()
+            self._count("requests")
+            return json.loads(send(self.client).data)  # a second 401 is permanent
+
+        return call_sdk_with_retries(attempt, self.retry, HUBSPOT_ERRORS, self._waited, self.secrets)
+
+    def _refreshed(self) -> HubSpot:
+        oauth = self.oauth
+        assert oauth is not None, "a private app token is never refreshed"
+
+        def exchange() -> dict[str, Any]:
+            self._count("requests")
+            response = self._client(None).oauth.tokens_api.create(
+                grant_type="refresh_token",
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                refresh_token=oauth.refresh_token,
+                _preload_content=False,
+            )
+            return json.loads(response.data)
+
+        token = call_sdk_with_retries(exchange, self.retry, HUBSPOT_ERRORS, self._waited, self.secrets)
+        self._count("token_refreshes")
+        self.secrets.append(token["access_token"])
+        return self._client(token["access_token"])
+
+    def _client(self, access_token: str | None) -> HubSpot:
+        return HubSpot(access_token=access_token, host=self.host, retry=_NO_SDK_RETRIES)
+
+    def _oauth_secrets(self) -> list[str]:
+        return [self.oauth.client_secret, self.oauth.refresh_token] if self.oauth else []
+
+    def _count(self, counter: str) -> None:
+        self.stats[counter] = int(self.stats[counter]) + 1
+
+    def _waited(self, seconds: float) -> None:
+        self._count("rate_limit_waits")
+        self.stats["rate_limit_wait_seconds"] = round(
+            float(self.stats["rate_limit_wait_seconds"]) + seconds, 3
+        )
+
+
+def _millis(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
