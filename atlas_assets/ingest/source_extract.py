@@ -70,9 +70,11 @@ class SourceExtract:
 
 
 def permanent_failure(spec: ObjectSpec, message: str) -> dg.Failure:
-    """A failure Dagster will not retry, naming the object and where it is configured."""
+    """A failure Dagster will not retry, naming the object (once) and where it is configured."""
+    # Connectors name the object in their own messages, which also reach logs and retries.
+    labelled = message if message.startswith(f"{spec.label}:") else f"{spec.label}: {message}"
     return dg.Failure(
-        description=f"{spec.label}: {message}",
+        description=labelled,
         metadata={"atlas/object": spec.label, "atlas/config_path": spec.path},
         allow_retries=False,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal
 
 import dagster as dg
@@ -70,6 +71,19 @@ class SqlSourceConfig(SourceConfigBase):
         return SqlResource(url=resource_secret(self.url), db_schema=self.db_schema)
 
 
+def _read_only_sqlite(url: sa.URL) -> sa.URL:
+    """`url` opened read-only: a source is never written, and a mistyped path must not become a new
+    empty database that every check would then report as healthy."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return url
+    if not Path(database).is_file():
+        raise PermanentSourceError(
+            f"SQLite database file {database!r} does not exist (check the source's `url`)"
+        )
+    return url.set(database=f"file:{database}", query={**url.query, "mode": "ro", "uri": "true"})
+
+
 class SqlResource(SourceConnector):
     """Streams a table or query through SQLAlchemy; one pooled engine per resource instance."""
 
@@ -93,7 +107,10 @@ class SqlResource(SourceConnector):
 
     def create_engine(self) -> sa.Engine:
         """Dialect resources override this to add driver options (timeouts, SSL)."""
-        return sa.create_engine(self.connection_url(), pool_pre_ping=True)
+        url = self.connection_url()
+        if url.get_backend_name() == "sqlite":
+            url = _read_only_sqlite(url)
+        return sa.create_engine(url, pool_pre_ping=True)
 
     def dispose(self) -> None:
         """Close every pooled connection (teardown, or when a test is done with the resource)."""

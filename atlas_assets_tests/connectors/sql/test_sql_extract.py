@@ -10,8 +10,11 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 
 from atlas_assets.config.objects import WriteMode
+from atlas_assets.connectors.sql.generic import SqlResource
+from atlas_assets_tests.harness import Shop
 from atlas_assets_tests.sql_support import (
     Mysql,
     Postgres,
@@ -160,3 +163,11 @@ def test_a_table_name_needing_quotes_is_read_through_the_dialect(dialect, source
 
 def test_check_connection_succeeds_on_a_reachable_server(source):
     source.check_connection()
+
+
+def test_a_sqlite_source_is_opened_read_only(tmp_path):
+    shop = Shop(tmp_path / "shop.db")
+    source = SqlResource(url=shop.url)
+
+    with pytest.raises(sa.exc.OperationalError, match="readonly"), source.engine().begin() as conn:
+        conn.execute(sa.text("DELETE FROM orders"))
