@@ -27,13 +27,13 @@ from typing import Any
 import dagster as dg
 import pyarrow.compute as pc
 from pydantic import Field
-from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.expressions import BooleanExpression, EqualTo, In
 from pyiceberg.expressions.visitors import bind
 from pyiceberg.table import Table
 
 from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, quarantine_table_name
 from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.iceberg.commit_retry import with_commit_retries
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 
 JOB_NAME = "gdpr_erase"
@@ -44,7 +44,6 @@ QUARANTINE_ROW_COLUMN = "_atlas_row"
 # history (total-records before and after), not from a count that a concurrent writer could skew.
 ERASURE_PROPERTY = "atlas.gdpr.erasure-id"
 FINGERPRINT_PROPERTY = "atlas.gdpr.subject-fingerprint"
-_COMMIT_ATTEMPTS = 3
 
 
 class GdprEraseConfig(dg.Config):
@@ -291,17 +290,14 @@ def _row_holds(text: str, column: str, subject: str) -> bool:
 
 def _delete(table: Table, predicate: BooleanExpression, properties: dict[str, str]) -> int:
     """Delete in one commit (retried on a concurrent commit) and return the rows it removed."""
-    for attempt in range(1, _COMMIT_ATTEMPTS + 1):
-        try:
-            with warnings.catch_warnings():
-                # pyiceberg warns when nothing matched; zero rows removed says the same.
-                warnings.filterwarnings("ignore", message="Delete operation did not match any records")
-                table.delete(predicate, snapshot_properties=properties)
-            break
-        except CommitFailedException:
-            if attempt == _COMMIT_ATTEMPTS:
-                raise
-            table = table.refresh()
+
+    def attempt() -> None:
+        with warnings.catch_warnings():
+            # pyiceberg warns when nothing matched; zero rows removed says the same.
+            warnings.filterwarnings("ignore", message="Delete operation did not match any records")
+            table.refresh().delete(predicate, snapshot_properties=properties)
+
+    with_commit_retries(attempt, ".".join(table.name()))
     return _rows_removed(table.refresh(), properties[ERASURE_PROPERTY])
 
 
