@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ DEFAULT_QUARANTINE_SUFFIX = "__quarantine"
 QUARANTINE_SUFFIX_PATTERN = r"^__[a-z0-9]+(?:_[a-z0-9]+)*$"
 SILVER_SUFFIX = "_silver"
 FAILURE_NOTIFICATION_SENSOR = "notify_failures"
+TENANT_TAG = "atlas/tenant"
+SOURCE_TAG = "atlas/source"
 
 
 def asset_key(tenant: str, source: str, object_name: str) -> dg.AssetKey:
@@ -40,6 +43,33 @@ def asset_key(tenant: str, source: str, object_name: str) -> dg.AssetKey:
 def op_name(key: dg.AssetKey) -> str:
     """The op Dagster derives from an asset key (`tenant__source__object`)."""
     return SEPARATOR.join(key.path)
+
+
+def asset_tags(tenant: str, source: str) -> dict[str, str]:
+    """Definition tags of an object's assets: its tenant and (bare) source name, for UI filters."""
+    return {TENANT_TAG: tenant, SOURCE_TAG: source}
+
+
+def source_run_tag(tenant: str, source: str) -> str:
+    """The `atlas/source` value of a run: `tenant.source`, since two tenants may name a source alike."""
+    return f"{tenant}.{source}"
+
+
+def run_tags(asset_keys: Iterable[dg.AssetKey]) -> dict[str, str]:
+    """The fairness tags of a run materializing `asset_keys` (`ops.fairness` counts runs by them).
+
+    `atlas/tenant` when every asset belongs to one tenant, `atlas/source` (`tenant.source`) when
+    they all read one source; a tag holds one value, so a run spanning several has none.
+    """
+    paths = [key.path for key in asset_keys if len(key.path) == 3]
+    tenants = {path[0] for path in paths}
+    sources = {(path[0], path[1]) for path in paths}
+    tags: dict[str, str] = {}
+    if len(tenants) == 1:
+        tags[TENANT_TAG] = next(iter(tenants))
+    if len(sources) == 1:
+        tags[SOURCE_TAG] = source_run_tag(*next(iter(sources)))
+    return tags
 
 
 def resource_key(tenant: str, source: str) -> str:
@@ -81,9 +111,14 @@ def masks_in_silver(spec: ObjectSpec) -> bool:
 
 @dataclass(frozen=True)
 class ScheduleGroup:
-    """Objects of one tenant materialized together by one job on one schedule."""
+    """Objects of one tenant materialized together by one job on one schedule.
+
+    `source` is set for the objects of a source with its own `concurrency:` limit: their runs
+    must read that source alone to carry its `atlas/source` tag (`run_tags`).
+    """
 
     tenant: str
+    source: str | None
     cron: str
     timezone: str
     running: bool
@@ -91,7 +126,8 @@ class ScheduleGroup:
 
 
 def schedule_groups(specs: list[ObjectSpec]) -> dict[ScheduleGroup, list[ObjectSpec]]:
-    """Every scheduled object under its group: one per tenant × cron × timezone × partitions × status.
+    """Every scheduled object under its group: one per tenant × cron × timezone × partitions × status
+    (and × source, for a source with a concurrency limit).
 
     Per tenant, so one tenant's schedule can be stopped without touching another's and the name
     says whose objects it runs; thousands of objects still make a handful of jobs per tenant.
@@ -102,14 +138,15 @@ def schedule_groups(specs: list[ObjectSpec]) -> dict[ScheduleGroup, list[ObjectS
         if schedule.cron is None:
             continue
         timezone = schedule.timezone or (spec.partitions.timezone if spec.partitions else "UTC")
-        groups[ScheduleGroup(spec.tenant, schedule.cron, timezone, schedule.running, spec.partitions)].append(
-            spec
-        )
+        source = spec.source if spec.source_config.concurrency else None
+        group = ScheduleGroup(spec.tenant, source, schedule.cron, timezone, schedule.running, spec.partitions)
+        groups[group].append(spec)
     return groups
 
 
 def schedule_job_names(groups: list[ScheduleGroup]) -> dict[ScheduleGroup, str]:
-    """Readable, stable job names: `<tenant>_<granularity>_<when>_<timezone>`, e.g. `demo_daily_0300_utc`.
+    """Readable, stable job names: `<tenant>_<granularity>_<when>_<timezone>`, e.g. `demo_daily_0300_utc`
+    (`<tenant>_<source>_...` for a source scheduled on its own).
 
     The name depends only on what the group selects, so it survives reloads and unrelated edits
     (run history and schedule state stay attached). Groups of one tenant that would read the same
@@ -118,7 +155,8 @@ def schedule_job_names(groups: list[ScheduleGroup]) -> dict[ScheduleGroup, str]:
     by_base: dict[str, list[ScheduleGroup]] = defaultdict(list)
     for group in groups:
         granularity = group.partitions.granularity if group.partitions else "unpartitioned"
-        base = f"{group.tenant}_{granularity}_{cron_slug(group.cron)}_{timezone_slug(group.timezone)}"
+        owner = f"{group.tenant}_{group.source}" if group.source else group.tenant
+        base = f"{owner}_{granularity}_{cron_slug(group.cron)}_{timezone_slug(group.timezone)}"
         by_base[base].append(group)
     names: dict[ScheduleGroup, str] = {}
     for base, clashing in by_base.items():

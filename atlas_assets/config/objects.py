@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from atlas_assets.checks.quality.config import QualityConfig
+from atlas_assets.config.concurrency import ConcurrencyConfig
 from atlas_assets.config.errors import FieldError
 from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 
@@ -170,6 +171,9 @@ class SourceConfigBase(InheritedSettings):
 
     kind: str
     description: str | None = None
+    concurrency: ConcurrencyConfig | None = Field(
+        default=None, description="Runs reading this source in progress at once (the run queue enforces it)."
+    )
     objects: Annotated[dict[ObjectName, ObjectConfig], BeforeValidator(_objects_shorthand)] = Field(
         min_length=1
     )

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from atlas_assets.config.concurrency import ConcurrencyConfig
 from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN
 from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
 from atlas_assets.config.secret import Secret
@@ -55,6 +56,9 @@ class TenantConfig(InheritedSettings):
         default_factory=list,
         description="Platform variables (owned by no tenant) this tenant may name in `${VAR}`; "
         "see config.env_scope.",
+    )
+    concurrency: ConcurrencyConfig | None = Field(
+        default=None, description="Runs of this tenant in progress at once (the run queue enforces it)."
     )
     privacy: TenantPrivacyConfig = Field(
         default_factory=TenantPrivacyConfig,

@@ -7,6 +7,7 @@ import dagster as dg
 
 from atlas_assets.checks.pii.check import warm_pii_engine
 from atlas_assets.checks.quality.check import prepare_quality_checks
+from atlas_assets.config import naming
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import SourceConnector, TimeWindow
@@ -35,7 +36,7 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
         group_name=spec.tenant,
         description=_description(spec),
         kinds={spec.source_config.kind, "iceberg"},
-        tags={"atlas/tenant": spec.tenant, "atlas/source": spec.source},
+        tags=naming.asset_tags(spec.tenant, spec.source),
         owners=list(spec.owners) or None,
         metadata=_definition_metadata(spec),
         partitions_def=partitions_def,

@@ -27,8 +27,8 @@ def build_schedules(
         job = dg.define_asset_job(
             names[group],
             selection=dg.AssetSelection.assets(*(spec.asset_key for spec in members)),
-            description=f"Ingests {len(members)} object(s) of tenant {group.tenant} "
-            f"on '{group.cron}' ({group.timezone}).",
+            description=f"Ingests {len(members)} object(s) of tenant {group.tenant}"
+            f"{f', source {group.source}' if group.source else ''} on '{group.cron}' ({group.timezone}).",
         )
         jobs.append(job)
         schedules.append(_schedule(job, group))

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
-from atlas_assets.config.naming import masks_in_silver, silver_asset_key, silver_table_name
+from atlas_assets.config.naming import asset_tags, masks_in_silver, silver_asset_key, silver_table_name
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.factory.assets import IO_MANAGER_KEY
@@ -45,7 +45,7 @@ def _silver_asset(spec: ObjectSpec) -> dg.AssetsDefinition:
         group_name=spec.tenant,
         description=f"{spec.label} with its PII masked ({policies}).",
         kinds={"iceberg"},
-        tags={"atlas/tenant": spec.tenant, "atlas/source": spec.source, "atlas/layer": "silver"},
+        tags={**asset_tags(spec.tenant, spec.source), "atlas/layer": "silver"},
         owners=list(spec.owners) or None,
         metadata=_silver_metadata(spec),
         partitions_def=partitions_def,

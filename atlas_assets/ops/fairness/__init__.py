@@ -1,0 +1,1 @@
+"""Tenant fairness: runner.yaml's `concurrency:` limits enforced by Dagster's run queue."""

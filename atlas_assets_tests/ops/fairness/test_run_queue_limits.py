@@ -1,0 +1,107 @@
+"""runner.yaml's `concurrency:` limits, enforced by the shipped dagster.yaml's run queue in the real daemon.
+
+Runs are launched through the webserver's GraphQL API as the UI's Materialize button does; the
+daemon dequeues them under the limits it reads from the deployment's runner.yaml.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+from atlas_assets_tests.dagster_processes import Deadline, Deployment, poll
+from atlas_assets_tests.harness import Shop, write_runner
+
+ALPHA = dg.AssetKey(["alpha", "shop", "products"])
+BETA = dg.AssetKey(["beta", "shop", "products"])
+ALPHA_LIMIT = 2
+QUEUED_ALPHA_RUNS = 20
+DEQUEUE_INTERVAL_SECONDS = 5  # QueuedRunCoordinator's default; the shipped dagster.yaml keeps it
+
+
+def _fair_deployment(root: Path) -> Deployment:
+    """Tenants alpha (limited to ALPHA_LIMIT runs) and beta, each with one small replaced table."""
+    shop = Shop(root / "shop.db")
+    shop.execute("CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT)")
+    shop.execute("INSERT INTO products VALUES (1, 'tea')")
+    tenants = "".join(
+        f"""
+          {tenant}:
+            {limit}
+            sources:
+              shop:
+                kind: sql
+                url: "{shop.url}"
+                objects:
+                  products: {{write: replace}}
+        """
+        for tenant, limit in [("alpha", f"concurrency: {{runs: {ALPHA_LIMIT}}}"), ("beta", "")]
+    )
+    write_runner(root, "tenants:" + textwrap.indent(textwrap.dedent(tenants), "  "))
+    return Deployment.create(root, root / "runner.yaml")
+
+
+def _in_progress(instance: dg.DagsterInstance, tenant: str) -> list[dg.DagsterRun]:
+    return list(
+        instance.get_runs(
+            dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES), tags={"atlas/tenant": tenant})
+        )
+    )
+
+
+@pytest.mark.slow
+def test_a_tenant_with_twenty_queued_runs_never_exceeds_its_limit_and_another_tenant_is_not_starved(
+    tmp_path,
+):
+    deployment = _fair_deployment(tmp_path)
+    deadline = Deadline(150)
+    with deployment.webserver(timeout=deadline.remaining()) as web, deployment.daemon() as daemon:
+        alpha_runs = [web.launch_assets([ALPHA]) for _ in range(QUEUED_ALPHA_RUNS)]
+        with deployment.instance() as instance:
+            most_alpha = 0
+
+            def alpha_at_limit() -> bool:
+                nonlocal most_alpha
+                most_alpha = max(most_alpha, len(_in_progress(instance, "alpha")))
+                return most_alpha >= ALPHA_LIMIT
+
+            poll(alpha_at_limit, deadline.remaining(), "alpha to fill its limit", 0.2, [daemon, web.process])
+            beta_run = web.launch_assets([BETA])
+            submitted = time.monotonic()
+
+            def beta_started() -> bool:
+                nonlocal most_alpha
+                most_alpha = max(most_alpha, len(_in_progress(instance, "alpha")))
+                run = instance.get_run_by_id(beta_run)
+                return run is not None and run.status != dg.DagsterRunStatus.QUEUED
+
+            poll(beta_started, deadline.remaining(), "beta's run to start", 0.2, [daemon])
+            beta_wait = time.monotonic() - submitted
+            alpha_queued = instance.get_runs_count(
+                dg.RunsFilter(run_ids=alpha_runs, statuses=[dg.DagsterRunStatus.QUEUED])
+            )
+            # Keep watching while alpha's runs finish and the queue replaces them.
+            finished_before = instance.get_runs_count(
+                dg.RunsFilter(run_ids=alpha_runs, statuses=[dg.DagsterRunStatus.SUCCESS])
+            )
+            watch_until = time.monotonic() + min(15.0, deadline.remaining())
+            while time.monotonic() < watch_until:
+                most_alpha = max(most_alpha, len(_in_progress(instance, "alpha")))
+                time.sleep(0.2)
+            finished_after = instance.get_runs_count(
+                dg.RunsFilter(run_ids=alpha_runs, statuses=[dg.DagsterRunStatus.SUCCESS])
+            )
+            alpha_tags = instance.get_run_by_id(alpha_runs[0]).tags  # type: ignore[union-attr]
+
+    # One dequeue iteration may be under way when beta's run is queued; the next one takes it.
+    assert beta_wait <= 2 * DEQUEUE_INTERVAL_SECONDS + 2, f"beta waited {beta_wait:.1f}s in the queue"
+    assert alpha_queued >= QUEUED_ALPHA_RUNS // 2, "beta's run did not overtake alpha's queue"
+    assert most_alpha == ALPHA_LIMIT
+    assert finished_after > finished_before, "no alpha run was replaced while watching the limit"
+    assert alpha_tags["atlas/tenant"] == "alpha"
+    assert alpha_tags["atlas/source"] == "alpha.shop"
