@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from types import TracebackType
 
@@ -16,15 +17,30 @@ from pyiceberg.table.locations import load_location_provider
 from pyiceberg.table.metadata import TableMetadata
 from pyiceberg.typedef import Record
 
+# `<run id>_<write id>-<n>.parquet`: a Dagster run id is a UUID, the write id 32 hex digits.
+_FILE_NAME = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_[0-9a-f]{32}-")
+
+
+def data_file_name(run_id: str, write_id: str, number: int, extension: str) -> str:
+    """The name of a run's `number`th data file of one write: it says which run wrote it."""
+    return f"{run_id}_{write_id}-{number:05d}.{extension}"
+
+
+def writing_run(path: str) -> str | None:
+    """The id of the run that wrote the data file at `path`, or None for files named otherwise."""
+    match = _FILE_NAME.match(path.rsplit("/", 1)[-1])
+    return match.group(1) if match else None
+
 
 class DataFileWriter:
     """Writes conformed batches into Parquet files of one table and returns them as `DataFile`s.
 
     Nothing here touches table metadata: files only become visible when a commit adds them,
-    so an interrupted run leaves unreferenced files behind, never a changed table.
+    so an interrupted run leaves unreferenced files behind, never a changed table. File names
+    start with `run_id`, so a later run can tell whose they are (`orphan_files`).
     """
 
-    def __init__(self, io: FileIO, metadata: TableMetadata, target_file_bytes: int):
+    def __init__(self, io: FileIO, metadata: TableMetadata, target_file_bytes: int, run_id: str):
         self._io = io
         self._metadata = metadata
         self._schema = metadata.schema()
@@ -32,7 +48,8 @@ class DataFileWriter:
         self._format = FileFormatFactory.get(FileFormat.PARQUET)
         self._locations = load_location_provider(metadata.location, metadata.properties)
         self._target = target_file_bytes
-        self._write_id = uuid.uuid4()
+        self._run_id = run_id
+        self._write_id = uuid.uuid4().hex
         self._open: tuple[str, FileFormatWriter] | None = None
         self._open_bytes = 0
         self.files: list[DataFile] = []
@@ -76,7 +93,7 @@ class DataFileWriter:
             self.abort()
 
     def _start_file(self) -> None:
-        name = f"{self._write_id}-{len(self.paths):05d}.{self._format.file_extension()}"
+        name = data_file_name(self._run_id, self._write_id, len(self.paths), self._format.file_extension())
         path = self._locations.new_data_location(data_file_name=name)
         self.paths.append(path)
         output = self._io.new_output(path)

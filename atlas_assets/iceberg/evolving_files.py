@@ -23,12 +23,15 @@ from atlas_assets.iceberg.schema_evolution import apply_schema_changes, plan_sch
 class EvolvingFileWriter:
     """Writes batches whose columns may differ from batch to batch into the table of `tx`."""
 
-    def __init__(self, tx: Transaction, target_file_bytes: int, label: str, committed_columns: set[str]):
+    def __init__(
+        self, tx: Transaction, target_file_bytes: int, label: str, committed_columns: set[str], run_id: str
+    ):
         self._tx = tx
         self._target = target_file_bytes
         self._label = label
         self._committed = committed_columns
-        self._writer = DataFileWriter(tx._table.io, tx.table_metadata, target_file_bytes)
+        self._run_id = run_id
+        self._writer = DataFileWriter(tx._table.io, tx.table_metadata, target_file_bytes, run_id)
         self._files: list[DataFile] = []
         self._columns: set[str] = set(self._writer.arrow_schema.names)
         self._fitted: pa.Schema | None = None  # the last batch schema known to fit the table
@@ -63,7 +66,9 @@ class EvolvingFileWriter:
         if changes:
             self._files.extend(self._writer.close())
             apply_schema_changes(self._tx, changes)
-            self._writer = DataFileWriter(self._tx._table.io, self._tx.table_metadata, self._target)
+            self._writer = DataFileWriter(
+                self._tx._table.io, self._tx.table_metadata, self._target, self._run_id
+            )
             self.changes.extend(changes.describe())
             if changes.retyped:
                 self._rewrite()

@@ -8,12 +8,13 @@ from typing import Any
 import dagster as dg
 import pyarrow as pa
 
-from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, SEPARATOR
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, SEPARATOR, quarantine_table_name
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
 from atlas_assets.iceberg.deletes import DeleteError
+from atlas_assets.iceberg.orphan_files import remove_files_of_ended_runs
 from atlas_assets.iceberg.partition_figures import partition_figures
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
@@ -57,6 +58,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
                 f"{context.asset_key.to_user_string()}: cannot write {type(obj).__name__} to Iceberg"
             )
         metadata = report_metadata(report, plan)
+        metadata["atlas/orphan_files_removed"] = dg.MetadataValue.int(self._remove_orphans(context, plan))
         if isinstance(obj, SourceExtract):
             metadata.update({f"atlas/source/{name}": value for name, value in obj.source_stats.items()})
         if len(plan.partition_keys) > 1:
@@ -85,6 +87,31 @@ class IcebergIOManager(dg.ConfigurableIOManager):
             if extract is None:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             raise permanent_failure(extract.spec, str(exc)) from None
+
+    def _remove_orphans(self, context: dg.OutputContext, plan: WritePlan) -> int:
+        """Delete the files that runs killed before their commit left in the run's tables.
+
+        Best effort: the run's own commit is done, so a failure here is logged, never raised.
+        """
+        instance = context.step_context.instance
+
+        def run_ended(run_id: str) -> bool:
+            run = instance.get_run_by_id(run_id)
+            return run is not None and run.is_finished
+
+        catalog = self.catalog.catalog
+        removed = 0
+        for table in (plan.table, quarantine_table_name(plan.table, self.quarantine_suffix)):
+            identifier = (plan.namespace, table)
+            try:
+                if catalog.table_exists(identifier):
+                    table_now = catalog.load_table(identifier)
+                    removed += len(remove_files_of_ended_runs(table_now, context.run_id, run_ended))
+            except Exception as exc:  # cleanup must never fail a run whose data is committed
+                context.log.warning(f"{plan.display_name}: could not remove orphan files of {table}: {exc}")
+        if removed:
+            context.log.info(f"{plan.display_name}: removed {removed} file(s) that killed runs left behind")
+        return removed
 
     def _extract_plan(self, context: dg.OutputContext, extract: SourceExtract) -> WritePlan:
         spec = extract.spec

@@ -69,7 +69,9 @@ class QuarantineWriter:
                 self.table = self._catalog.create_table_if_not_exists(
                     self.identifier, schema=QUARANTINE_SCHEMA
                 )
-            self._writer = DataFileWriter(self.table.io, self.table.metadata, self._target)
+            self._writer = DataFileWriter(
+                self.table.io, self.table.metadata, self._target, self._plan.lineage.run_id
+            )
         lineage = self._plan.lineage
         slots = [self._slot_for(c) for c in result.rejected_cursors]
         self.rows_by_slot.update(slots)

@@ -136,14 +136,16 @@ class TableWriter:
             self.target_file_bytes,
         )
         committed_columns = {f.name for f in table.schema().fields} if table else set()
-        writer = EvolvingFileWriter(tx, self.target_file_bytes, plan.label, committed_columns)
+        writer = EvolvingFileWriter(
+            tx, self.target_file_bytes, plan.label, committed_columns, plan.lineage.run_id
+        )
         stats = _RunStats()
         try:
             stream = itertools.chain([first], batches) if first is not None else iter(())
             self._stream(plan, stream, after, writer, quarantine, stats)
             files = writer.close()
             quarantine_files = quarantine.close()
-            self._commit_quarantine(quarantine, quarantine_files)
+            self._commit_quarantine(plan, quarantine, quarantine_files)
             new_hwm = _later(after, stats.max_cursor)
             evolved = schema_to_pyarrow(tx.table_metadata.schema(), include_field_ids=False)
             committed, replaced, deleted = self._commit(
@@ -271,7 +273,9 @@ class TableWriter:
         if plan.mode is WriteMode.UPSERT:
             keys = pa.concat_tables(stats.keys) if stats.keys else pa.table({k: [] for k in plan.primary_key})
             deleted = deletes.keys(upserted=keys)
-            return stage_upsert(tx, tx._table, keys, files, properties, self.target_file_bytes, deleted)
+            return stage_upsert(
+                tx, tx._table, keys, files, properties, self.target_file_bytes, plan.lineage.run_id, deleted
+            )
         replaced_rows = _replaced_rows_filter(plan, tx) if has_rows else None
         if replaced_rows is not None:
             with warnings.catch_warnings():
@@ -284,11 +288,14 @@ class TableWriter:
                     append.append_data_file(data_file)
         return 0, 0
 
-    def _commit_quarantine(self, quarantine: QuarantineWriter, files: list[DataFile]) -> None:
+    def _commit_quarantine(
+        self, plan: WritePlan, quarantine: QuarantineWriter, files: list[DataFile]
+    ) -> None:
         """Replace the run's quarantine slots; committed first, so a crash before the data commit
         leaves only rows that the re-run's own slots replace."""
         if quarantine.table is None:
             return
+        properties = plan.snapshot_properties()
 
         def attempt() -> Table:
             table = self.catalog.load_table(quarantine.identifier)
@@ -296,9 +303,9 @@ class TableWriter:
             if table.metadata.current_snapshot_id is not None:
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message="Delete operation did not match any records")
-                    tx.delete(partition_filter(SLOT_COLUMN, quarantine.slots))
+                    tx.delete(partition_filter(SLOT_COLUMN, quarantine.slots), properties)
             if files:
-                with tx.update_snapshot().fast_append() as append:
+                with tx.update_snapshot(snapshot_properties=properties).fast_append() as append:
                     for data_file in files:
                         append.append_data_file(data_file)
             return tx.commit_transaction()

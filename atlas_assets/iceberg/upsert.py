@@ -20,6 +20,7 @@ def stage_upsert(
     new_files: list[DataFile],
     snapshot_properties: dict[str, str],
     target_file_bytes: int,
+    run_id: str,
     deleted: pa.Table | None = None,
 ) -> tuple[int, int]:
     """Stage in `tx` the removal of every stored row whose key is in `keys` or `deleted` (keys
@@ -44,7 +45,7 @@ def stage_upsert(
                 replaced += stored.num_rows - kept.num_rows - gone
                 overwrite.delete_data_file(task.file)
                 if kept.num_rows:
-                    for data_file in _rewrite(tx, table, kept, target_file_bytes):
+                    for data_file in _rewrite(tx, table, kept, target_file_bytes, run_id):
                         overwrite.append_data_file(data_file)
         for data_file in new_files:
             overwrite.append_data_file(data_file)
@@ -75,8 +76,10 @@ def _key_range(keys: pa.Table) -> BooleanExpression:
     return AlwaysTrue()  # other key types: read every file, still correct
 
 
-def _rewrite(tx: Transaction, table: Table, rows: pa.Table, target_file_bytes: int) -> list[DataFile]:
-    writer = DataFileWriter(table.io, tx.table_metadata, target_file_bytes)
+def _rewrite(
+    tx: Transaction, table: Table, rows: pa.Table, target_file_bytes: int, run_id: str
+) -> list[DataFile]:
+    writer = DataFileWriter(table.io, tx.table_metadata, target_file_bytes, run_id)
     for batch in rows.cast(writer.arrow_schema).to_batches():
         writer.write(batch)
     return writer.close()
