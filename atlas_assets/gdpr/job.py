@@ -3,10 +3,13 @@
 `build_gdpr_erase_job(specs)` returns the `gdpr_erase` job. Its run config names the tenant, the
 subject (the value, or the environment variable holding it) and the kind of key (`email`,
 `customer_id`, ...). For each of the tenant's objects that declares a column for that kind of key,
-the rows whose column equals the subject are deleted in one Iceberg commit per table, and so are
-the subject's rows in the object's quarantine table. What was removed is reported per table as op
-output metadata and as an observation on each asset; the subject appears there only as a keyed
-SHA-256 fingerprint (HMAC-SHA256 with the secret salt in `$ATLAS_GDPR_SALT`).
+the subject's rows are deleted in one Iceberg commit per table: from the object's table, its
+quarantine table and, when it masks in silver, its `<object>_silver` copy (and that copy's
+quarantine table). `subject_rows` says how each table stores the subject (emails without regard
+to case, hashed key columns by their digest, masked ones by primary key). What was removed is
+reported per table as op output metadata and as an observation on each asset; a run that finds
+no row anywhere says so with a warning. The subject appears only as a keyed SHA-256 fingerprint
+(HMAC-SHA256 with the secret salt in `$ATLAS_GDPR_SALT`).
 
 Iceberg deletes are logical: the rows stay in the data files of older snapshots (time travel)
 until those snapshots are expired and the files removed. This job does not expire snapshots.
@@ -16,7 +19,6 @@ until those snapshots are expired and the files removed. This job does not expir
 # definition time and cannot resolve it from a string.
 import hashlib
 import hmac
-import json
 import os
 import uuid
 import warnings
@@ -27,12 +29,24 @@ from typing import Any
 import dagster as dg
 import pyarrow.compute as pc
 from pydantic import Field
-from pyiceberg.expressions import BooleanExpression, EqualTo, In
-from pyiceberg.expressions.visitors import bind
+from pyiceberg.expressions import BooleanExpression, In
 from pyiceberg.table import Table
 
-from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, quarantine_table_name
+from atlas_assets.config.naming import (
+    DEFAULT_QUARANTINE_SUFFIX,
+    masks_in_silver,
+    quarantine_table_name,
+    silver_table_name,
+)
 from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.gdpr.subject_rows import (
+    NotMatchableError,
+    SubjectRows,
+    bronze_rows,
+    primary_keys_of,
+    quarantined_json_holds,
+    silver_rows,
+)
 from atlas_assets.iceberg.commit_retry import with_commit_retries
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 
@@ -111,24 +125,26 @@ def build_gdpr_erase_job(
                 outcomes.append(TableErasure(spec.table_name, skipped=f"declares no '{config.key}' column"))
                 continue
             properties = {ERASURE_PROPERTY: erasure_id, FINGERPRINT_PROPERTY: fingerprint}
-            table_outcome = _erase_table(
-                iceberg_catalog, spec.namespace, spec.table_name, column, subject, properties
+            erased = _erase_object(
+                iceberg_catalog, spec, config.key, column, subject, properties, quarantine_suffix
             )
-            quarantine = quarantine_table_name(spec.table_name, quarantine_suffix)
-            quarantine_outcome = _erase_quarantined(
-                iceberg_catalog, spec.namespace, quarantine, column, subject, properties
-            )
-            outcomes += [table_outcome, quarantine_outcome]
+            outcomes += erased
+            by_kind = dict(zip(_OUTCOME_KINDS, erased, strict=False))
             context.log.info(
-                f"{spec.namespace}.{spec.table_name}: {table_outcome.rows_removed} row(s) removed, "
-                f"{quarantine_outcome.rows_removed} quarantined row(s) removed"
-                + (f" ({table_outcome.skipped})" if table_outcome.skipped else "")
+                f"{spec.namespace}.{spec.table_name}: "
+                + ", ".join(f"{o.rows_removed} {kind} row(s) removed" for kind, o in by_kind.items())
+                + "".join(f"; {o.table}: {o.skipped}" for o in erased if o.skipped)
             )
             yield dg.AssetObservation(
                 asset_key=spec.asset_key,
                 metadata={
-                    "gdpr_erase/rows_removed": table_outcome.rows_removed,
-                    "gdpr_erase/quarantined_rows_removed": quarantine_outcome.rows_removed,
+                    "gdpr_erase/rows_removed": by_kind["table"].rows_removed,
+                    "gdpr_erase/quarantined_rows_removed": by_kind["quarantined"].rows_removed,
+                    **(
+                        {"gdpr_erase/silver_rows_removed": by_kind["silver"].rows_removed}
+                        if "silver" in by_kind
+                        else {}
+                    ),
                     "gdpr_erase/subject_fingerprint": fingerprint,
                     "gdpr_erase/key": config.key,
                 },
@@ -136,13 +152,23 @@ def build_gdpr_erase_job(
 
         removed = {o.table: o.rows_removed for o in outcomes if o.skipped is None}
         skipped = {o.table: o.skipped for o in outcomes if o.skipped is not None}
+        total = sum(removed.values())
+        if total == 0:
+            # Usually a wrong key kind, column mapping or spelling: an erasure request must not
+            # look fulfilled when nothing was found.
+            context.log.warning(
+                f"no row of the subject ({fingerprint}) was found in any table of tenant "
+                f"{config.tenant!r} searched by key {config.key!r}: nothing was erased; check the "
+                "subject's spelling, the key kind and the column mapping"
+            )
         yield dg.Output(
             removed,
             metadata={
                 "tenant": config.tenant,
                 "key": config.key,
                 "subject_fingerprint": fingerprint,
-                "rows_removed_total": sum(removed.values()),
+                "rows_removed_total": total,
+                "subject_found": total > 0,
                 "rows_removed": dg.MetadataValue.json(removed),
                 "tables_skipped": dg.MetadataValue.json(skipped),
             },
@@ -235,25 +261,78 @@ def _check_columns(catalog: IcebergCatalogResource, specs: list[ObjectSpec], tar
         )
 
 
+_OUTCOME_KINDS = ("table", "quarantined", "silver", "silver quarantined")
+
+
+def _erase_object(
+    catalog: IcebergCatalogResource,
+    spec: ObjectSpec,
+    key: str,
+    column: str,
+    subject: str,
+    properties: dict[str, str],
+    quarantine_suffix: str,
+) -> list[TableErasure]:
+    """Erase from the object's table and quarantine, then its silver copy and that one's quarantine."""
+    namespace = spec.namespace
+    bronze = bronze_rows(spec, key, column, subject)
+    silver: SubjectRows | str | None = None
+    if masks_in_silver(spec):
+        # Silver rows are found by the bronze rows' primary keys when masking hid the key column,
+        # so those keys are read before bronze is erased.
+        table = catalog.load_table(namespace, spec.table_name)
+        keys = _keys_of(table, bronze, tuple(spec.config.primary_key))
+        try:
+            silver = silver_rows(spec, key, column, subject, keys)
+        except NotMatchableError as exc:
+            silver = str(exc)
+    outcomes = [
+        _erase_table(catalog, namespace, spec.table_name, bronze, properties),
+        _erase_quarantined(
+            catalog, namespace, quarantine_table_name(spec.table_name, quarantine_suffix), bronze, properties
+        ),
+    ]
+    if silver is not None:
+        silver_table = silver_table_name(spec.table_name)
+        silver_quarantine = quarantine_table_name(silver_table, quarantine_suffix)
+        if isinstance(silver, str):
+            outcomes += [
+                TableErasure(silver_table, skipped=silver),
+                TableErasure(silver_quarantine, skipped=silver),
+            ]
+        else:
+            outcomes += [
+                _erase_table(catalog, namespace, silver_table, silver, properties),
+                _erase_quarantined(catalog, namespace, silver_quarantine, silver, properties),
+            ]
+    return outcomes
+
+
+def _keys_of(table: Table | None, rows: SubjectRows, primary_key: tuple[str, ...]) -> Any:
+    if table is None or not primary_key:
+        return None
+    try:
+        return primary_keys_of(table, rows, primary_key)
+    except NotMatchableError:
+        return None
+
+
 def _erase_table(
     catalog: IcebergCatalogResource,
     namespace: str,
     name: str,
-    column: str,
-    subject: str,
+    rows: SubjectRows,
     properties: dict[str, str],
 ) -> TableErasure:
     table = catalog.load_table(namespace, name)
     if table is None:
         return TableErasure(name, skipped="table does not exist yet")
-    predicate: BooleanExpression = EqualTo(column, subject)
     try:
-        bind(table.schema(), predicate, case_sensitive=True)
-    except ValueError:
-        # E.g. an email against a numeric id column: no row can hold it. pyiceberg's message
-        # quotes the value, so it is not passed on.
-        field_type = table.schema().find_field(column).field_type
-        return TableErasure(name, skipped=f"subject is not a valid {field_type} for column {column!r}")
+        predicate = rows.predicate(table)
+    except NotMatchableError as exc:
+        return TableErasure(name, skipped=str(exc))
+    if predicate is None:
+        return TableErasure(name)
     return TableErasure(name, rows_removed=_delete(table, predicate, properties))
 
 
@@ -261,8 +340,7 @@ def _erase_quarantined(
     catalog: IcebergCatalogResource,
     namespace: str,
     name: str,
-    column: str,
-    subject: str,
+    rows: SubjectRows,
     properties: dict[str, str],
 ) -> TableErasure:
     """Quarantined rows are JSON text; the subject's are found by parsing, deleted by exact text."""
@@ -271,21 +349,16 @@ def _erase_quarantined(
         return TableErasure(name, skipped="table does not exist yet")
     if QUARANTINE_ROW_COLUMN not in table.schema().column_names:
         return TableErasure(name, skipped=f"no {QUARANTINE_ROW_COLUMN} column")
-    rows = table.scan(selected_fields=(QUARANTINE_ROW_COLUMN,)).to_arrow().column(QUARANTINE_ROW_COLUMN)
-    # Cheap substring prefilter before parsing: a row holding the subject contains its text.
-    candidates = rows.filter(pc.fill_null(pc.match_substring(rows, subject), False)).to_pylist()
-    matches = {text for text in candidates if _row_holds(text, column, subject)}
+    texts = table.scan(selected_fields=(QUARANTINE_ROW_COLUMN,)).to_arrow().column(QUARANTINE_ROW_COLUMN)
+    hint = rows.quarantine_hint()
+    if hint is not None:
+        # Cheap substring prefilter before parsing: a row holding the subject contains its text.
+        found = pc.match_substring(texts, hint, ignore_case=rows.ignore_case)
+        texts = texts.filter(pc.fill_null(found, False))
+    matches = {text for text in texts.to_pylist() if text is not None and quarantined_json_holds(text, rows)}
     if not matches:
         return TableErasure(name)
     return TableErasure(name, rows_removed=_delete(table, In(QUARANTINE_ROW_COLUMN, matches), properties))
-
-
-def _row_holds(text: str, column: str, subject: str) -> bool:
-    try:
-        row = json.loads(text)
-    except ValueError:
-        return False
-    return isinstance(row, dict) and row.get(column) is not None and str(row[column]) == subject
 
 
 def _delete(table: Table, predicate: BooleanExpression, properties: dict[str, str]) -> int:
