@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from atlas_assets_tests.s3_server import LocalS3, moto_server
 from atlas_assets_tests.services import (
     DEFAULT_MYSQL_URL,
     DEFAULT_PG_URL,
     MYSQL_URL_VAR,
     PG_URL_VAR,
+    scratch_database,
     service_url,
 )
 
@@ -23,3 +27,17 @@ def pg_url() -> str:
 def mysql_url() -> str:
     """URL of the real MariaDB/MySQL service (skips when unreachable unless services are required)."""
     return service_url(MYSQL_URL_VAR, DEFAULT_MYSQL_URL)
+
+
+@pytest.fixture
+def dagster_pg_url(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for a Dagster instance, dropped afterwards."""
+    with scratch_database(pg_url, "dagster") as url:
+        yield url
+
+
+@pytest.fixture
+def local_s3() -> Iterator[LocalS3]:
+    """moto's S3 (and ECS) server on 127.0.0.1, started for the test and stopped after it."""
+    with moto_server() as server:
+        yield server

@@ -126,8 +126,15 @@ class Deployment:
     """Variables set for the processes and the test's instance (e.g. `ATLAS_DAGSTER_PG_URL`)."""
 
     @classmethod
-    def create(cls, root: Path, runner_yaml: Path, environment: dict[str, str] | None = None) -> Deployment:
-        """Lay out the deployment around an existing runner.yaml (see `harness.write_runner`).
+    def create(
+        cls,
+        root: Path,
+        runner_yaml: Path,
+        environment: dict[str, str] | None = None,
+        dagster_yaml: Path = REPO / "dagster.yaml",
+    ) -> Deployment:
+        """Lay out the deployment around an existing runner.yaml (see `harness.write_runner`), with
+        the repo's dagster.yaml or another shipped one (`deploy/dagster.yaml`).
 
         The instance's SQLite databases are created here, before any process starts: processes
         that create them concurrently can each stamp the alembic version, leaving two rows that
@@ -136,7 +143,7 @@ class Deployment:
         """
         home = root / "dagster_home"
         home.mkdir()
-        shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(dagster_yaml, home / "dagster.yaml")
         shutil.copy(REPO / "workspace.yaml", root / "workspace.yaml")
         (root / "logs").mkdir()
         deployment = cls(root, runner_yaml, dict(environment or {}))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -43,3 +45,20 @@ def service_url(var: str, default: str) -> str:
     finally:
         engine.dispose()
     return url
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own on the server at `server_url`, dropped afterwards; its URL."""
+    from atlas_assets_tests.sql_support import unique_name
+
+    name = unique_name(prefix)
+    server = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.dispose()

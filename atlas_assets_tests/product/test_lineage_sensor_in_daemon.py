@@ -7,38 +7,20 @@ ticks must deliver that run's lineage to the file transport and never fail a tic
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import sqlalchemy as sa
 from dagster._core.scheduler.instigation import TickStatus
 
 from atlas_assets.lineage.definitions import SENSOR_NAME
 from atlas_assets_tests.dagster_processes import Deployment, poll
 from atlas_assets_tests.harness import Shop, shop_source, write_runner
-from atlas_assets_tests.sql_support import unique_name
 
 ORDERS = "orders: {cursor: created_at, primary_key: [id]}"
 CHECK_JOB = "demo.shop.orders.no_quarantined_rows"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def dagster_pg_url(pg_url: str) -> Iterator[str]:
-    """A PostgreSQL database of its own for the Dagster instance, dropped afterwards."""
-    name = unique_name("dagster")
-    server = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        server.dispose()
 
 
 def _deployment(tmp_path: Path, storage: dict[str, str]) -> tuple[Deployment, Path]:

@@ -1,0 +1,165 @@
+"""The production profile end to end: S3 warehouse, PostgreSQL catalog and instance, S3 compute logs.
+
+One `dagster asset materialize` (as CI runs it) of the shipped demo tenant and a PostgreSQL source,
+with deploy/dagster.yaml as the instance (dagster-postgres, S3ComputeLogManager) and runner.yaml's
+warehouse on `ATLAS_WAREHOUSE=s3://...` through pyiceberg's FileIO, the Iceberg SQL catalog on
+PostgreSQL. moto's server is the S3. The S3 secret key is a canary: it must be nowhere in clear.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+import yaml
+from pyiceberg.catalog import load_catalog
+
+from atlas_assets.demo.generate import generate_demo
+from atlas_assets_tests.dagster_processes import REPO, Deployment
+from atlas_assets_tests.s3_server import ACCESS_KEY_ID, REGION, LocalS3
+from atlas_assets_tests.services import scratch_database
+from atlas_assets_tests.sql_support import Scratch, unique_name
+
+pytestmark = pytest.mark.slow
+
+PARTITION = "2026-01-02"
+SELECTION = "demo/shop/orders,acme/app_db/orders"
+SECRET_KEY = f"{unique_name('canary')}-s3-secret"
+LOG_PREFIX = "dagster/compute-logs"
+S3_PROPERTIES = {
+    "s3.endpoint": "${ATLAS_S3_ENDPOINT}",
+    "s3.access-key-id": "${ATLAS_S3_ACCESS_KEY_ID}",
+    "s3.secret-access-key": "${ATLAS_S3_SECRET_ACCESS_KEY}",
+    "s3.region": REGION,
+}
+
+
+@pytest.fixture
+def catalog_pg_url(pg_url: str) -> Iterator[str]:
+    with scratch_database(pg_url, "iceberg") as url:
+        yield url
+
+
+@pytest.fixture
+def acme_orders(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL table of acme's orders: two on the test's partition day, one the day after."""
+    scratch = Scratch(pg_url)
+    try:
+        yield scratch.table(
+            "id int PRIMARY KEY, amount numeric(10,2), created_at timestamptz",
+            "INSERT INTO {t} VALUES (1, 9.50, '2026-01-02 08:00+00'), (2, 3.25, '2026-01-02 20:00+00'), "
+            "(3, 1.00, '2026-01-03 01:00+00')",
+        )
+    finally:
+        scratch.close()
+
+
+def _runner_yaml(root: Path, orders_table: str) -> Path:
+    """The shipped runner.yaml (its demo tenant included) with S3 properties and an acme tenant."""
+    config = yaml.safe_load((REPO / "runner.yaml").read_text())
+    config["warehouse"]["catalog"]["properties"] = S3_PROPERTIES
+    config["tenants"]["acme"] = {
+        "sources": {
+            "app_db": {
+                "kind": "postgres",
+                "url": "${ACME_PG_URL}",
+                "objects": {"orders": {"table": orders_table, "cursor": "created_at", "primary_key": ["id"]}},
+            }
+        }
+    }
+    path = root / "runner.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def test_one_run_writes_the_demo_and_a_postgres_source_to_s3_with_logs_in_s3_and_no_secret_in_clear(
+    tmp_path, pg_url, dagster_pg_url, catalog_pg_url, acme_orders, local_s3: LocalS3
+):
+    warehouse_bucket = local_s3.create_bucket(unique_name("warehouse").replace("_", "-"))
+    log_bucket = local_s3.create_bucket(unique_name("logs").replace("_", "-"))
+    generate_demo(tmp_path / ".atlas" / "demo")
+    environment = {
+        **local_s3.env(secret_access_key=SECRET_KEY),
+        "ATLAS_DAGSTER_PG_URL": dagster_pg_url,
+        "ATLAS_COMPUTE_LOG_BUCKET": log_bucket,
+        "ATLAS_ECS_CLUSTER": "atlas",
+        "ATLAS_CATALOG_URI": catalog_pg_url,
+        "ATLAS_WAREHOUSE": f"s3://{warehouse_bucket}/warehouse",
+        "ATLAS_S3_ENDPOINT": local_s3.endpoint,
+        "ATLAS_S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "ATLAS_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        "ACME_PG_URL": pg_url,
+    }
+    deployment = Deployment.create(
+        tmp_path, _runner_yaml(tmp_path, acme_orders), environment, REPO / "deploy" / "dagster.yaml"
+    )
+
+    completed = deployment.materialize(SELECTION, "--partition", PARTITION)
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    catalog = load_catalog(
+        "atlas",
+        type="sql",
+        uri=catalog_pg_url,
+        **{
+            "s3.endpoint": local_s3.endpoint,
+            "s3.access-key-id": ACCESS_KEY_ID,
+            "s3.secret-access-key": SECRET_KEY,
+            "s3.region": REGION,
+        },
+    )
+    acme = catalog.load_table(("acme", "app_db__orders"))
+    assert acme.location().startswith(f"s3://{warehouse_bucket}/warehouse/")
+    assert sorted(acme.scan().to_arrow().column("id").to_pylist()) == [1, 2]
+    demo_orders = catalog.load_table(("demo", "shop__orders")).scan().to_arrow()
+    assert demo_orders.num_rows > 0
+    data_files = [key for key in local_s3.keys(warehouse_bucket) if key.endswith(".parquet")]
+    assert {key.split("/")[1] for key in data_files} >= {"acme", "demo"}, data_files
+
+    with deployment.instance() as instance:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        event = instance.get_latest_materialization_event(dg.AssetKey(["acme", "app_db", "orders"]))
+        assert event is not None
+        assert event.asset_materialization.partition == PARTITION
+    log_keys = local_s3.keys(log_bucket, LOG_PREFIX)
+    step_logs = [local_s3.read(log_bucket, key).decode() for key in log_keys if key.endswith(".err")]
+    # One stderr file per step process, each holding that step's own log lines.
+    assert len(step_logs) == 2, log_keys
+    assert any("acme__app_db__orders" in text and "STEP_SUCCESS" in text for text in step_logs), step_logs
+
+    places = [*_stored_text(dagster_pg_url, catalog_pg_url), completed.stdout, completed.stderr]
+    places += step_logs
+    places += [
+        local_s3.read(warehouse_bucket, key).decode(errors="replace")
+        for key in local_s3.keys(warehouse_bucket)
+        if key.endswith(".json")
+    ]
+    assert not [text for text in places if SECRET_KEY in text]
+
+
+def _stored_text(*database_urls: str) -> list[str]:
+    """Every text and (zlib-inflated) binary cell of every table in the databases."""
+    texts: list[str] = []
+    for url in database_urls:
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                    texts += [_cell_text(cell) for cell in row if cell is not None]
+        engine.dispose()
+    return texts
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, bytes | memoryview):
+        raw = bytes(cell)
+        with contextlib.suppress(zlib.error):
+            raw = zlib.decompress(raw)
+        return raw.decode(errors="replace")
+    return str(cell)
