@@ -11,7 +11,11 @@ from atlas_assets.config import naming
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import SourceConnector, TimeWindow
-from atlas_assets.factory.checks import evaluate_ingestion_checks, ingestion_check_specs
+from atlas_assets.factory.checks import (
+    evaluate_checks_by_partition,
+    evaluate_ingestion_checks,
+    ingestion_check_specs,
+)
 from atlas_assets.factory.partitions import partitions_def_for
 from atlas_assets.factory.retries import retry_policy_for
 from atlas_assets.iceberg.io_manager import CURSOR_KEY, TABLE_KEY, WRITE_MODE_KEY
@@ -56,6 +60,13 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
         yield dg.Output(extract)
         # The IO manager has committed by now and left its report on the extract.
         assert extract.report is not None
+        if partitions_def is not None and len(context.partition_keys) > 1:
+            windows = {
+                key: TimeWindow.from_dagster(partitions_def.time_window_for_partition_key(key))
+                for key in context.partition_keys
+            }
+            yield from evaluate_checks_by_partition(spec, extract.report, windows, context)
+            return
         window = TimeWindow.from_dagster(context.partition_time_window) if partitions_def else None
         yield from evaluate_ingestion_checks(spec, extract.report, window, check_specs)
 

@@ -4,8 +4,9 @@ The three entry points (the first two for the definitions factory, the last for 
 
 - `quality_check_specs(spec)`: the `AssetCheckSpec`s, cheap (no Soda import, a contract file is
   parsed once).
-- `run_quality_checks(spec, data, window)`: one `AssetCheckResult` per spec, by running the
-  object's Soda contract with soda-duckdb over exactly the Arrow rows the run committed.
+- `run_quality_checks(spec, data, window, rows=None)`: one `AssetCheckResult` per spec, by running
+  the object's Soda contract with soda-duckdb over exactly the Arrow rows the run committed (or
+  one partition's share of them).
 - `quality_config_problems(specs, base_dir)`: contract files that are missing or do not parse,
   and `quality:` settings that name no check or column, as `ConfigProblem`s.
 """
@@ -31,6 +32,7 @@ from atlas_assets.config.errors import ConfigProblem
 from atlas_assets.config.location import runner_config_path
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.iceberg.partition_rows import PartitionRows
 
 # Lineage columns Atlas stamps on every row: they say nothing about the source data's quality and
 # would only make exact-schema checks fail.
@@ -77,11 +79,15 @@ def prepare_quality_checks(spec: ObjectSpec) -> threading.Thread | None:
 
 
 def run_quality_checks(
-    spec: ObjectSpec, data: pa.Table | ds.Dataset, window: TimeWindow | None
+    spec: ObjectSpec,
+    data: pa.Table | ds.Dataset,
+    window: TimeWindow | None,
+    rows: PartitionRows | None = None,
 ) -> list[dg.AssetCheckResult]:
     """Run the object's contract over `data` (the rows one run wrote) and report every check.
 
-    A dataset is scanned lazily by DuckDB, so memory does not grow with the partition.
+    `rows` restricts the contract to one partition's rows of a range run, `window` being that
+    partition's. A dataset is scanned lazily by DuckDB, so memory does not grow with the partition.
     """
     if not spec.config.quality.enabled:
         return []
@@ -95,9 +101,10 @@ def run_quality_checks(
     # Freshness is measured from the window's end; without a window, from now.
     reference = window.end if window is not None else None
     started = time.perf_counter()
-    soda = run_contract(document, data, spec.table_name, reference)
+    where = rows.sql_predicate(data.schema) if rows is not None else None
+    soda = run_contract(document, data, spec.table_name, reference, where)
 
-    context = _run_context(data, window, reference)
+    context = _run_context(rows.dataset(data) if rows is not None else data, window, reference)
     # The whole contract runs as one Soda verification; every result carries its duration.
     context["quality_seconds"] = round(time.perf_counter() - started, 4)
     results = []

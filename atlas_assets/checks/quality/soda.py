@@ -96,11 +96,16 @@ DUCKDB_MEMORY_LIMIT = "128MB"
 
 
 def run_contract(
-    document: dict[str, Any], data: pa.Table | ds.Dataset, view: str, data_timestamp: dt.datetime | None
+    document: dict[str, Any],
+    data: pa.Table | ds.Dataset,
+    view: str,
+    data_timestamp: dt.datetime | None,
+    where: str | None = None,
 ) -> SodaRun:
     """Verify `document` (its dataset must be `dataset_identifier(view)`) against `data`.
 
-    `data_timestamp` is the instant freshness is measured from (the partition window's end).
+    `data_timestamp` is the instant freshness is measured from (the partition window's end);
+    `where`, a DuckDB predicate, keeps only the rows it holds for (one partition's).
     """
     soda = load_soda()
     connection = soda.duckdb.connect(":memory:")
@@ -110,7 +115,7 @@ def run_contract(
         connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         connection.execute("SET preserve_insertion_order = false")
         connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/atlas-duckdb'")
-        _expose(connection, view, data)
+        _expose(connection, view, data, where)
         data_source = soda.DuckDBDataSourceImpl.from_existing_cursor(connection, name=DATA_SOURCE_NAME)
         source = soda.ContractYamlSource.from_str(yaml.safe_dump(document, sort_keys=False))
         session = soda.ContractVerificationSession.execute(
@@ -136,8 +141,8 @@ def run_contract(
     return SodaRun(outcomes, tuple(session.get_errors()))
 
 
-def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset) -> None:
-    """Make `data` queryable as `view`, reading local Parquet files natively when it can.
+def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset, where: str | None) -> None:
+    """Make `data` (its rows where `where` holds) queryable as `view`, reading local Parquet natively.
 
     DuckDB's own Parquet reader honours its memory limit; scanning an Arrow dataset goes through
     Arrow's read-ahead and grows with the data, so files are read directly. Tables, in-memory
@@ -147,11 +152,15 @@ def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset) -> None:
         columns = ", ".join(f'"{name}"' for name in data.schema.names)
         files = ", ".join("'" + path.replace("'", "''") + "'" for path in data.files)
         # By name: a run's earlier files lack the columns its later pages added (null there).
-        connection.execute(
-            f'CREATE VIEW "{view}" AS SELECT {columns} FROM read_parquet([{files}], union_by_name = true)'
-        )
+        source = f"read_parquet([{files}], union_by_name = true)"
+    elif where is None:
+        connection.register(view, data)
         return
-    connection.register(view, data)
+    else:
+        connection.register(f"{view}__all", data)
+        source, columns = f'"{view}__all"', "*"
+    condition = f" WHERE {where}" if where is not None else ""
+    connection.execute(f'CREATE VIEW "{view}" AS SELECT {columns} FROM {source}{condition}')
 
 
 def dataset_identifier(view: str) -> str:
