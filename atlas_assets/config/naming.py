@@ -165,6 +165,12 @@ def schedule_job_names(groups: list[ScheduleGroup]) -> dict[ScheduleGroup, str]:
     return names
 
 
+def maintenance_job_name(tenant: str) -> str:
+    """The tenant's table maintenance job: `<tenant>_maintenance` (schedule jobs always name a
+    granularity after the tenant, so they never read the same)."""
+    return f"{tenant}_maintenance"
+
+
 def schedule_name(job_name: str) -> str:
     """The schedule of a job: `<job>_schedule`, as Dagster names schedules built from jobs."""
     return f"{job_name}_schedule"

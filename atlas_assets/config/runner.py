@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from atlas_assets.config.concurrency import ConcurrencyConfig
+from atlas_assets.config.maintenance import MaintenanceConfig
 from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN
 from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
 from atlas_assets.config.secret import Secret
@@ -59,6 +60,9 @@ class TenantConfig(InheritedSettings):
     )
     concurrency: ConcurrencyConfig | None = Field(
         default=None, description="Runs of this tenant in progress at once (the run queue enforces it)."
+    )
+    maintenance: MaintenanceConfig | None = Field(
+        default=None, description="Snapshot expiry, file cleanup and compaction of the tenant's tables."
     )
     privacy: TenantPrivacyConfig = Field(
         default_factory=TenantPrivacyConfig,

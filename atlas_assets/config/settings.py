@@ -21,7 +21,8 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=NAME_MAX_LENGTH)]
 Granularity = Literal["hourly", "daily", "weekly", "monthly"]
 
 
-def _check_timezone(value: str | None) -> str | None:
+def check_timezone(value: str | None) -> str | None:
+    """`value` if it is an IANA timezone name (or None)."""
     if value is None:
         return value
     try:
@@ -30,6 +31,17 @@ def _check_timezone(value: str | None) -> str | None:
         raise ValueError(
             f"unknown timezone {value!r}; use an IANA name such as 'UTC' or 'Europe/Paris'"
         ) from exc
+    return value
+
+
+def check_cron(value: str | None) -> str | None:
+    """`value` if it is a valid cron expression (or None)."""
+    if value is None:
+        return value
+    from dagster._utils.schedules import is_valid_cron_string
+
+    if not is_valid_cron_string(value):
+        raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 3 * * *')")
     return value
 
 
@@ -43,7 +55,7 @@ class PartitionsConfig(StrictModel):
     timezone: str = "UTC"
     end_offset: int = Field(default=0, ge=0, description="Extra partitions past the last complete one.")
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
 
 
 class ScheduleConfig(StrictModel):
@@ -53,18 +65,9 @@ class ScheduleConfig(StrictModel):
     timezone: str | None = Field(default=None, description="Defaults to the partitions' timezone.")
     running: bool = Field(default=False, description="Start the schedule as RUNNING instead of STOPPED.")
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
 
-    @field_validator("cron")
-    @classmethod
-    def _valid_cron(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        from dagster._utils.schedules import is_valid_cron_string
-
-        if not is_valid_cron_string(value):
-            raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 3 * * *')")
-        return value
+    _cron = field_validator("cron")(check_cron)
 
 
 class RetryConfig(StrictModel):

@@ -18,14 +18,16 @@ from atlas_assets.factory.source_checks import build_check_sources_job
 from atlas_assets.gdpr import build_gdpr_erase_job
 from atlas_assets.lineage.definitions import lineage_definitions
 from atlas_assets.masking.silver import build_silver_assets
+from atlas_assets.ops.maintenance.job import build_maintenance_jobs
 from atlas_assets.ops.notify.sensor import failure_notification_sensor
 
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
     """Every object's asset (with its checks), silver assets where masking says so, schedules,
-    the check_sources and gdpr_erase jobs, the OpenLineage and failure-notification sensors and the
-    shared resources."""
+    the check_sources, maintenance and gdpr_erase jobs, the OpenLineage and failure-notification
+    sensors and the shared resources."""
     jobs, schedules = build_schedules(specs)
+    maintenance_jobs, maintenance_schedules = build_maintenance_jobs(config, specs)
     connectors = build_source_resources(specs)
     with warnings.catch_warnings():
         # single-run backfill policies and partitioned checks are beta/preview APIs; one warning
@@ -39,9 +41,10 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         jobs=[
             *jobs,
             build_check_sources_job(connectors),
+            *maintenance_jobs,
             build_gdpr_erase_job(specs, quarantine_suffix=config.warehouse.quarantine_suffix),
         ],
-        schedules=schedules,
+        schedules=[*schedules, *maintenance_schedules],
         resources=build_shared_resources(config),
     )
     notify = failure_notification_sensor(specs, secret_values(config))
