@@ -25,6 +25,7 @@ from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 from atlas_assets.config.secret import Secret as Secret
 from atlas_assets.config.settings import InheritedSettings, Name
 from atlas_assets.connectors.type_names import parse_type_name
+from atlas_assets.connectors.window_bounds import CursorFormat
 
 
 class WriteMode(StrEnum):
@@ -80,6 +81,11 @@ class ObjectConfig(InheritedSettings):
     columns: list[str] | None = Field(default=None, description="Columns to extract; all when omitted.")
     cursor: str | None = Field(
         default=None, description="Column that places a row in a time window or id order."
+    )
+    cursor_format: CursorFormat | None = Field(
+        default=None,
+        description="How an integer or text cursor encodes time: iso8601 (text's default), epoch_seconds "
+        "or epoch_millis; such a cursor is stored as a UTC timestamp.",
     )
     primary_key: list[str] = Field(default_factory=list)
     write: WriteMode | None = Field(

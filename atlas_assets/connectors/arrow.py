@@ -11,6 +11,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atlas_assets.connectors.window_bounds import (
+    EPOCH_UNITS_PER_SECOND,
+    CursorBoundError,
+    CursorFormat,
+    CursorStorage,
+    Side,
+    arrow_storage,
+    window_bound,
+)
+
 
 def rows_to_batch(rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.RecordBatch:
     """Tuples (one per row, in schema order) → a RecordBatch of exactly `schema`."""
@@ -115,36 +125,71 @@ def lenient_cast(values: pa.Array, target: pa.DataType) -> pa.Array:
 
 
 def cursor_mask(
-    cursor: pa.Array, *, start: Any = None, end: Any = None, after: Any = None
+    cursor: pa.Array,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    after: Any = None,
+    cursor_format: CursorFormat | None = None,
 ) -> pa.BooleanArray:
     """True for rows whose cursor is in [start, end) and greater than `after`, and for null cursors.
 
     Rows with a null (or unparseable) cursor are kept so validation can set them aside: a
-    filter must never drop them silently. Numeric cursors compare as numbers; anything else
-    compares as UTC instants (dates as midnight UTC, naive timestamps as UTC, strings as ISO
-    8601). Raises `ValueError` when the cursor and a bound cannot be compared.
+    filter must never drop them silently. Window bounds are written in the cursor's own
+    representation (`window_bounds`); text cursors compare as the UTC instants they spell.
+    `after` (a high-water mark) compares as a number with numeric cursors, else as an instant.
+    Raises `ValueError` when the cursor and a bound cannot be compared.
     """
-    bounds = {"start": start, "end": end, "after": after}
-    given = {name: value for name, value in bounds.items() if value is not None}
-    if not given:
-        return pc.fill_null(pa.nulls(len(cursor), pa.bool_()), True)
-    if _compares_as_number(cursor.type, list(given.values())):
-        numeric = _is_numeric_type(cursor.type)
-        values = cursor if numeric else lenient_cast(cursor, _number_type(given.values()))
-        scalars = {name: _number(value) for name, value in given.items()}
-    else:
-        if _is_numeric_type(cursor.type):
-            raise ValueError(f"a {cursor.type} cursor cannot be compared with a date or time")
-        values = lenient_cast(cursor, UTC_TIMESTAMP)
-        scalars = {name: pa.scalar(utc_instant(value), type=UTC_TIMESTAMP) for name, value in given.items()}
     conditions = []
-    if "start" in scalars:
-        conditions.append(pc.greater_equal(values, scalars["start"]))
-    if "end" in scalars:
-        conditions.append(pc.less(values, scalars["end"]))
-    if "after" in scalars:
-        conditions.append(pc.greater(values, scalars["after"]))
+    if start is not None or end is not None:
+        values, storage = cursor, arrow_storage(cursor.type)
+        if storage is CursorStorage.TEXT:
+            values, storage = lenient_cast(cursor, UTC_TIMESTAMP), CursorStorage.TIMESTAMPTZ
+        sides: tuple[tuple[Side, dt.datetime | None, Any], ...] = (
+            ("start", start, pc.greater_equal),
+            ("end", end, pc.less),
+        )
+        for side, bound, compare in sides:
+            if bound is not None:
+                value = window_bound(storage, bound, cursor_format, side)
+                conditions.append(compare(values, pa.scalar(value, type=values.type)))
+    if after is not None:
+        conditions.append(_after_mask(cursor, after))
+    if not conditions:
+        return pc.fill_null(pa.nulls(len(cursor), pa.bool_()), True)
     return pc.fill_null(reduce(pc.and_, conditions), True)
+
+
+def cursor_instants(values: pa.Array, cursor_format: CursorFormat | None) -> pa.Array:
+    """A text or epoch cursor as UTC timestamps, null where a value spells no instant.
+
+    Text is ISO 8601 (either separator, any zone offset, naive meaning UTC) unless
+    `cursor_format` says epoch numbers; integers need an epoch `cursor_format`. Timestamps and
+    dates are returned as they are.
+    """
+    storage = arrow_storage(values.type)
+    units = EPOCH_UNITS_PER_SECOND.get(cursor_format or "")
+    if storage is CursorStorage.TEXT and units is None:
+        return lenient_cast(values, UTC_TIMESTAMP)
+    if storage not in (CursorStorage.TEXT, CursorStorage.INTEGER):
+        return values
+    if units is None:
+        raise CursorBoundError(
+            "an integer cursor needs `cursor_format: epoch_seconds` or `epoch_millis` to be read as times"
+        )
+    numbers = lenient_cast(values, pa.int64())
+    return pc.multiply_checked(numbers, 1_000_000 // units).cast(UTC_TIMESTAMP)
+
+
+def _after_mask(cursor: pa.Array, after: Any) -> pa.Array:
+    if _compares_as_number(cursor.type, [after]):
+        numeric = _is_numeric_type(cursor.type)
+        values = cursor if numeric else lenient_cast(cursor, _number_type([after]))
+        return pc.greater(values, _number(after))
+    if _is_numeric_type(cursor.type):
+        raise ValueError(f"a {cursor.type} cursor cannot be compared with a date or time")
+    values = lenient_cast(cursor, UTC_TIMESTAMP)
+    return pc.greater(values, pa.scalar(utc_instant(after), type=UTC_TIMESTAMP))
 
 
 def utc_instant(value: Any) -> dt.datetime:

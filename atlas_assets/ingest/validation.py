@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.connectors.window_bounds import Side, arrow_storage, window_bound
 from atlas_assets.ingest.type_coercion import cast_or_mask
 
 
@@ -84,7 +85,8 @@ class RowValidator:
         reasons = _flag(reasons, pc.is_null(cursor), f"cursor column {name!r} is null")
         window = self.rules.window
         if window is not None and _comparable(cursor.type):
-            start, end = (_scalar_for(cursor.type, bound) for bound in (window.start, window.end))
+            start = _scalar_for(cursor.type, window.start, "start")
+            end = _scalar_for(cursor.type, window.end, "end")
             outside = pc.or_(pc.less(cursor, start), pc.greater_equal(cursor, end))
             reasons = _flag(reasons, outside, f"cursor {name!r} is outside the run's window {window}")
         if self.rules.after is not None:
@@ -117,11 +119,6 @@ def _comparable(arrow_type: pa.DataType) -> bool:
     return pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type)
 
 
-def _scalar_for(arrow_type: pa.DataType, bound: dt.datetime) -> pa.Scalar:
-    """A window bound in the cursor's own type: naive timestamps hold UTC."""
-    utc = bound.astimezone(dt.UTC)
-    if pa.types.is_date(arrow_type):
-        return pa.scalar(utc.date(), type=arrow_type)
-    if arrow_type.tz is None:
-        return pa.scalar(utc.replace(tzinfo=None), type=arrow_type)
-    return pa.scalar(utc, type=arrow_type)
+def _scalar_for(arrow_type: pa.DataType, bound: dt.datetime, side: Side) -> pa.Scalar:
+    """A window bound in the cursor's own type."""
+    return pa.scalar(window_bound(arrow_storage(arrow_type), bound, None, side), type=arrow_type)

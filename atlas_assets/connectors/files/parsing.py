@@ -30,6 +30,7 @@ import pyarrow.csv as pacsv
 
 from atlas_assets.connectors.arrow import (
     UTC_TIMESTAMP,
+    cursor_instants,
     cursor_mask,
     iceberg_compatible_type,
     lenient_cast,
@@ -39,6 +40,7 @@ from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.files.sampling import looks_like_header, sample_file
 from atlas_assets.connectors.type_names import parse_type_name
+from atlas_assets.connectors.window_bounds import EPOCH_UNITS_PER_SECOND, CursorFormat
 
 if TYPE_CHECKING:
     from atlas_assets.connectors.files.csv import CsvObjectConfig
@@ -193,8 +195,14 @@ def plan_read(file: CsvFile, options: CsvObjectConfig, request: ExtractRequest) 
         for field in inferred
     }
     cursor = options.cursor
+    epoch = options.cursor_format in EPOCH_UNITS_PER_SECOND
     cursor_type = (
-        (declared.get(cursor) or _cursor_type(read_types[cursor], first.column(cursor))) if cursor else None
+        (
+            declared.get(cursor)
+            or (UTC_TIMESTAMP if epoch else _cursor_type(read_types[cursor], first.column(cursor)))
+        )
+        if cursor
+        else None
     )
     if cursor:
         read_types[cursor] = pa.string()  # parsed leniently per batch, so a bad value cannot fail the read
@@ -247,7 +255,7 @@ def select_window(
             yield batch
             continue
         index = batch.schema.get_field_index(cursor)
-        typed = lenient_cast(batch.column(index), plan.cursor_type)
+        typed = _typed_cursor(batch.column(index), plan.cursor_type, request.config.cursor_format)
         if filtering:
             window = request.window
             try:
@@ -265,6 +273,13 @@ def select_window(
         if not plan.cursor_declared:
             batch = batch.set_column(index, pa.field(cursor, plan.cursor_type), typed)
         yield batch
+
+
+def _typed_cursor(values: pa.Array, cursor_type: pa.DataType, cursor_format: CursorFormat | None) -> pa.Array:
+    """The cursor's text in its type; epoch numbers (per `cursor_format`) as UTC timestamps."""
+    if cursor_format in EPOCH_UNITS_PER_SECOND and pa.types.is_timestamp(cursor_type):
+        return lenient_cast(cursor_instants(values, cursor_format), cursor_type)
+    return lenient_cast(values, cursor_type)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from atlas_assets.config.objects import SourceConfigBase
 from atlas_assets.config.secret import Secret
 from atlas_assets.connectors.arrow import rows_to_batch
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
+from atlas_assets.connectors.cursor_window import cursor_in_window
 from atlas_assets.connectors.errors import PermanentSourceError, SourceError, TransientSourceError, redact
 from atlas_assets.connectors.secrets import SecretText, resource_secret
 from atlas_assets.connectors.sql.errors import classify_sql_error
@@ -140,7 +141,10 @@ class SqlResource(SourceConnector):
 
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         with self._classified(request.label):
-            yield from self.stream(request)
+            for batch in self.stream(request):
+                batch = cursor_in_window(batch, request)
+                if batch.num_rows:
+                    yield batch
 
     def stream(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         """Batches for `request`; errors are classified by `extract`. Dialects override this."""

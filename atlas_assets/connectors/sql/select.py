@@ -21,6 +21,14 @@ from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.sql.codecs import ColumnCodec
 from atlas_assets.connectors.sql.types import arrow_type_for
+from atlas_assets.connectors.window_bounds import (
+    EPOCH_UNITS_PER_SECOND,
+    CursorBoundError,
+    CursorStorage,
+    Side,
+    sql_storage,
+    window_bound,
+)
 
 QUERY_ALIAS = "atlas_query"
 UNRECOGNISED = "atlas_unrecognised_types"
@@ -184,7 +192,10 @@ def _filtered(statement: sa.Select[Any], source: sa.FromClause, request: Extract
 def _cursor_filters(cursor: sa.ColumnElement[Any], request: ExtractRequest) -> list[sa.ColumnElement[bool]]:
     filters: list[sa.ColumnElement[bool]] = []
     if request.window is not None:
-        start, end = (_bound(cursor, b) for b in (request.window.start, request.window.end))
+        # Text cursors get a covering range here and are compared as instants once decoded
+        # (`cursor_window.cursor_in_window`); every other storage compares exactly in the database.
+        start = _bound(cursor, request.window.start, request, "start")
+        end = _bound(cursor, request.window.end, request, "end")
         filters += [cursor >= start, cursor < end]
     if request.after is not None:
         filters.append(cursor > request.after)
@@ -213,11 +224,17 @@ class _NaiveWindowBound(sa.types.TypeDecorator[dt.datetime]):
         return f"{text}.{value.microsecond:06d}" if value.microsecond else text
 
 
-def _bound(cursor: sa.ColumnElement[Any], value: dt.datetime) -> object:
-    """Window bounds are UTC-aware; naive timestamp columns are taken to hold UTC."""
-    column_type = cursor.type
-    if isinstance(column_type, sa.DateTime) and not column_type.timezone:
-        return sa.bindparam(None, value.astimezone(dt.UTC).replace(tzinfo=None), type_=_NaiveWindowBound())
-    if isinstance(column_type, sa.Date) and not isinstance(column_type, sa.DateTime):
-        return value.astimezone(dt.UTC).date()
+def _bound(cursor: sa.ColumnElement[Any], bound: dt.datetime, request: ExtractRequest, side: Side) -> object:
+    """A window bound in the cursor column's type; an untyped column (a generic `query`) as text."""
+    storage = sql_storage(cursor.type)
+    if storage is None and isinstance(cursor.type, sa.types.NullType):
+        # A generic `query` on SQLite: its values are epoch numbers (per cursor_format) or text.
+        epoch = request.config.cursor_format in EPOCH_UNITS_PER_SECOND
+        storage = CursorStorage.INTEGER if epoch else CursorStorage.TEXT
+    try:
+        value = window_bound(storage, bound, request.config.cursor_format, side)
+    except CursorBoundError as exc:
+        raise PermanentSourceError(f"cursor {_where(request, cursor)} ({cursor.type}): {exc}") from None
+    if storage is CursorStorage.TIMESTAMP:
+        return sa.bindparam(None, value, type_=_NaiveWindowBound())
     return value
