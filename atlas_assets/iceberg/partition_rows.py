@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.connectors.window_bounds import arrow_storage, window_bound
 
 
 @dataclass(frozen=True)
@@ -107,5 +108,6 @@ def _comparable_type(arrow_type: pa.DataType) -> pa.TimestampType:
 
 
 def _bound(moment: dt.datetime, timestamp: pa.TimestampType) -> dt.datetime:
-    utc = moment.astimezone(dt.UTC)
-    return utc if timestamp.tz is not None else utc.replace(tzinfo=None)
+    bound = window_bound(arrow_storage(timestamp), moment, None, "start")  # exact for timestamps
+    assert isinstance(bound, dt.datetime)
+    return bound
