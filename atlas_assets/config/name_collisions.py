@@ -78,6 +78,7 @@ def _object_names(spec: ObjectSpec) -> list[tuple[str, str]]:
         ("asset key", spec.asset_key.to_user_string()),
         ("Iceberg table", f"{spec.namespace}.{spec.table_name}"),
         ("Iceberg table", f"{spec.namespace}.{spec.quarantine_table}"),
+        ("Iceberg table", f"{spec.namespace}.{naming.tombstone_table_name(spec.table_name)}"),
     ]
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SEPARATOR = "__"
 DEFAULT_QUARANTINE_SUFFIX = "__quarantine"
+TOMBSTONE_SUFFIX = "__tombstones"
 QUARANTINE_SUFFIX_PATTERN = r"^__[a-z0-9]+(?:_[a-z0-9]+)*$"
 SILVER_SUFFIX = "_silver"
 FAILURE_NOTIFICATION_SENSOR = "notify_failures"
@@ -90,6 +91,11 @@ def table_name(source: str, object_name: str) -> str:
 def quarantine_table_name(table: str, suffix: str = DEFAULT_QUARANTINE_SUFFIX) -> str:
     """The table a table's rejected rows go to: `<table><warehouse.quarantine_suffix>`."""
     return table + suffix
+
+
+def tombstone_table_name(table: str) -> str:
+    """The table holding the keys deleted from an upsert table, with their versions."""
+    return table + TOMBSTONE_SUFFIX
 
 
 def silver_asset_key(key: dg.AssetKey) -> dg.AssetKey:

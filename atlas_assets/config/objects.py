@@ -91,6 +91,11 @@ class ObjectConfig(InheritedSettings):
     write: WriteMode | None = Field(
         default=None, description="Defaults to partition_overwrite with a cursor, else replace."
     )
+    version: list[str] | None = Field(
+        default=None,
+        description="Upsert: columns ordering a key's versions (an older row or delete never overrides a "
+        "newer one); the cursor by default.",
+    )
     lookback: Duration = Field(default=None, description="Extend each window's start back by this much.")
     column_types: dict[str, TypeName] = Field(
         default_factory=dict,
@@ -142,6 +147,8 @@ class ObjectConfig(InheritedSettings):
             raise FieldError("cursor", f"write mode '{mode}' needs a 'cursor' column")
         if mode is WriteMode.UPSERT and not self.primary_key:
             raise FieldError("primary_key", "write mode 'upsert' needs a 'primary_key'")
+        if self.version is not None and mode is not WriteMode.UPSERT:
+            raise FieldError("version", "only write mode 'upsert' compares row versions")
         if mode is WriteMode.REPLACE and self.cursor:
             # A replace run reads the whole table, so a cursor would be silently ignored.
             raise FieldError(
@@ -150,6 +157,15 @@ class ObjectConfig(InheritedSettings):
                 "or choose a write mode that uses it (partition_overwrite, upsert, append)",
             )
         return self
+
+    @property
+    def version_columns(self) -> tuple[str, ...]:
+        """Upserts: the columns ordering a key's versions (the cursor unless `version` says otherwise)."""
+        if self.write_mode is not WriteMode.UPSERT:
+            return ()
+        if self.version is not None:
+            return tuple(self.version)
+        return (self.cursor,) if self.cursor else ()
 
     @property
     def write_mode(self) -> WriteMode:

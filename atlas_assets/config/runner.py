@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from atlas_assets.config.concurrency import ConcurrencyConfig
 from atlas_assets.config.maintenance import MaintenanceConfig
-from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN
+from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, QUARANTINE_SUFFIX_PATTERN, TOMBSTONE_SUFFIX
 from atlas_assets.config.privacy import TenantPrivacyConfig, objects_hashing_without_secret
 from atlas_assets.config.secret import Secret
 from atlas_assets.config.settings import InheritedSettings, Name, StrictModel
@@ -40,6 +40,15 @@ class WarehouseConfig(StrictModel):
         description="Appended to a table's name for its quarantine table; starts with `__`, which no "
         "object name can hold, so a quarantine table is never another object's table.",
     )
+
+    @field_validator("quarantine_suffix")
+    @classmethod
+    def _not_the_tombstones(cls, value: str) -> str:
+        if value == TOMBSTONE_SUFFIX:
+            raise ValueError(
+                f"{TOMBSTONE_SUFFIX!r} names every upsert table's tombstones; choose another suffix"
+            )
+        return value
 
 
 ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -74,9 +74,10 @@ class ExtractRequest:
 class DeletedKeys:
     """Primary keys the source reports deleted, yielded by `extract` among its record batches.
 
-    `keys` holds exactly the object's primary-key columns. In `upsert` mode the stored rows with
-    these keys are removed in the same Iceberg commit as the run's upserts; a key that the same
-    run also yields as a row keeps that row (the connector sends each key's final state once).
+    `keys` holds the object's primary-key columns and its version columns (the version of each
+    delete, e.g. the deleting event's time). In `upsert` mode the stored rows with these keys are
+    removed in the same Iceberg commit as the run's upserts, unless a stored row is newer, and
+    each delete leaves a tombstone (see `iceberg.upsert` for the whole rule).
     """
 
     keys: pa.RecordBatch

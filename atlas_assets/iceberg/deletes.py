@@ -1,14 +1,29 @@
-"""Row deletes reported by a source: collected from the extract stream, applied in the run's commit."""
+"""Row deletes reported by a source: collected from the extract stream, applied in the run's commit,
+and remembered as tombstones.
+
+A versioned upsert table `<table>` has a companion `<table>__tombstones` holding, per deleted
+key, the version of its latest delete. It is committed just before the data commit (a crash in
+between leaves a true tombstone whose delete the re-run applies), and consulted by every later
+upsert so that a re-run of an older partition cannot bring a deleted row back. Readers of
+`<table>` never see tombstones: deleted rows are removed from it as before.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
+from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table
 
+from atlas_assets.config.naming import tombstone_table_name
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.contract import DeletedKeys, ExtractItem
+from atlas_assets.iceberg.commit_retry import with_commit_retries
 from atlas_assets.iceberg.conform import normalize
+from atlas_assets.iceberg.data_files import DataFileWriter
+from atlas_assets.iceberg.row_versions import newest_per_key
+from atlas_assets.iceberg.upsert import UpsertChange, discard_superseded, key_range, stage_upsert
 from atlas_assets.iceberg.write_plan import WritePlan
 
 
@@ -19,8 +34,8 @@ class DeleteError(ValueError):
 class DeleteCollector:
     """Takes `DeletedKeys` out of an extract stream, so the writer sees record batches only.
 
-    Keys are small next to rows (one key column per deleted record), so they are held until the
-    commit, like the upsert keys the writer already keeps.
+    Keys are small next to rows (the key and version columns per deleted record), so they are
+    held until the commit, like the upsert keys the writer already keeps.
     """
 
     def __init__(self, plan: WritePlan):
@@ -35,22 +50,16 @@ class DeleteCollector:
             else:
                 yield item
 
-    @property
-    def reported(self) -> int:
-        """Deleted keys the source reported (each once)."""
-        return self.keys().num_rows
-
-    def keys(self, upserted: pa.Table | None = None) -> pa.Table:
-        """The distinct deleted keys, minus those `upserted` by the same run (their row wins)."""
-        names = list(self.plan.primary_key)
+    def keys(self) -> pa.Table:
+        """One row per deleted key (key and version columns), with its newest delete's version."""
+        plan = self.plan
+        names = list(plan.key_columns)
         if not self._keys:
             return pa.table({name: pa.array([], pa.string()) for name in names})
-        keys = pa.concat_tables(self._keys, promote_options="permissive").group_by(names).aggregate([])
-        keys = keys.select(names)
-        if upserted is not None and upserted.num_rows:
-            keys = keys.cast(upserted.select(names).schema)
-            keys = keys.join(upserted.select(names), keys=names, join_type="left anti")
-        return keys.select(names)
+        keys = pa.concat_tables(self._keys, promote_options="permissive")
+        if plan.version:
+            return newest_per_key(keys, plan.primary_key, plan.version)
+        return keys.group_by(names).aggregate([]).select(names)
 
     def _add(self, batch: pa.RecordBatch) -> None:
         plan = self.plan
@@ -58,10 +67,11 @@ class DeleteCollector:
             raise DeleteError(
                 f"{plan.label}: the source reported deleted rows, which only write mode 'upsert' can apply"
             )
-        missing = [name for name in plan.primary_key if name not in batch.schema.names]
-        if missing:
-            raise DeleteError(f"{plan.label}: deleted keys lack primary-key column(s) {missing}")
-        keys = normalize(batch.select(list(plan.primary_key)))
+        for what, columns in (("primary-key", plan.primary_key), ("version", plan.version)):
+            missing = [name for name in columns if name not in batch.schema.names]
+            if missing:
+                raise DeleteError(f"{plan.label}: deleted keys lack {what} column(s) {missing}")
+        keys = normalize(batch.select(list(plan.key_columns)))
         for name in plan.primary_key:
             nulls = keys.column(name).null_count
             if nulls:
@@ -70,10 +80,40 @@ class DeleteCollector:
             self._keys.append(pa.Table.from_batches([keys]))
 
 
-def count_matching(stored: pa.Table, keys: pa.Table) -> int:
-    """Rows of `stored` whose primary key is in `keys`."""
-    if not keys.num_rows:
-        return 0
-    stored_keys = stored.select(keys.column_names)
-    matched = stored_keys.join(keys.cast(stored_keys.schema), keys=keys.column_names, join_type="left semi")
-    return matched.num_rows
+def commit_tombstones(
+    catalog: Catalog, plan: WritePlan, deleted: pa.Table, properties: dict[str, str], target_file_bytes: int
+) -> None:
+    """Record `deleted` (key and version columns) in the table's tombstones, in their own commit.
+
+    The tombstones are an upsert table themselves, under the same version rule: per key, the
+    newest delete is kept.
+    """
+    identifier = (plan.namespace, tombstone_table_name(plan.table))
+
+    def attempt() -> Table:
+        table = catalog.create_table_if_not_exists(identifier, schema=deleted.schema, properties=properties)
+        tx = table.transaction()
+        writer = DataFileWriter(table.io, tx.table_metadata, target_file_bytes, plan.lineage.run_id)
+        for batch in deleted.select(writer.arrow_schema.names).cast(writer.arrow_schema).to_batches():
+            writer.write(batch)
+        change = UpsertChange(plan.primary_key, plan.version, rows=deleted, deleted=deleted.slice(0, 0))
+        written = writer.close()
+        outcome = stage_upsert(
+            tx, table, change, written, plan.snapshot_properties(), target_file_bytes, plan.lineage.run_id
+        )
+        committed = tx.commit_transaction()
+        discard_superseded(table.io, written, outcome)
+        return committed
+
+    with_commit_retries(attempt, ".".join(identifier))
+
+
+def read_tombstones(catalog: Catalog, plan: WritePlan, keys: pa.Table) -> pa.Table | None:
+    """The stored tombstones of `keys` (key and version columns), or None if the table has none."""
+    identifier = (plan.namespace, tombstone_table_name(plan.table))
+    if not keys.num_rows or not catalog.table_exists(identifier):
+        return None
+    names = list(plan.primary_key)
+    stored = catalog.load_table(identifier).scan(row_filter=key_range(keys.select(names))).to_arrow()
+    probe = keys.select(names).cast(stored.select(names).schema)
+    return stored.join(probe, keys=names, join_type="left semi")

@@ -24,13 +24,13 @@ from atlas_assets.iceberg.catalog import ensure_namespace
 from atlas_assets.iceberg.commit_retry import CommitConflictError, with_commit_retries
 from atlas_assets.iceberg.conform import normalize
 from atlas_assets.iceberg.data_files import arrow_paths
-from atlas_assets.iceberg.deletes import DeleteCollector
+from atlas_assets.iceberg.deletes import DeleteCollector, commit_tombstones, read_tombstones
 from atlas_assets.iceberg.evolving_files import EvolvingFileWriter
 from atlas_assets.iceberg.high_water_mark import read_high_water_mark, stage_high_water_mark
 from atlas_assets.iceberg.quarantine import SLOT_COLUMN, QuarantineWriter, quarantine_slots
 from atlas_assets.iceberg.row_filters import partition_filter, window_filter
 from atlas_assets.iceberg.schema_evolution import SchemaChanges, apply_schema_changes, plan_schema_changes
-from atlas_assets.iceberg.upsert import stage_upsert
+from atlas_assets.iceberg.upsert import UpsertChange, UpsertOutcome, discard_superseded, stage_upsert
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import PARTITION_FIELD
 from atlas_assets.ingest.validation import RowValidator, ValidationRules
@@ -58,6 +58,10 @@ class WriteReport:
     """Quarantined rows per partition key (the slot each row was attributed to)."""
     rows_replaced: int = 0
     rows_deleted: int = 0
+    rows_stale: int = 0
+    """Upserts: incoming rows not written, older than the version stored (or than a tombstone)."""
+    deletes_stale: int = 0
+    """Upserts: reported deletes not applied, older than the stored row."""
     files: list[DataFile] = field(default_factory=list)
     snapshot_id: int | None = None
     schema: Schema | None = None
@@ -124,6 +128,8 @@ class TableWriter:
         first = next(batches, None)
         report = WriteReport(table=plan.display_name, high_water_mark=after)
         if first is None and table is None:
+            # Only deletes, and no table yet: the tombstones still keep older re-runs from adding the rows.
+            self._commit_tombstones(plan, deletes.keys())
             return report
         incoming = self._incoming_schema(first, plan, table)
         changes = plan_schema_changes(table.schema(), incoming, plan.label) if table else SchemaChanges()
@@ -148,19 +154,24 @@ class TableWriter:
             self._commit_quarantine(plan, quarantine, quarantine_files)
             new_hwm = _later(after, stats.max_cursor)
             evolved = schema_to_pyarrow(tx.table_metadata.schema(), include_field_ids=False)
-            committed, replaced, deleted = self._commit(
-                plan, tx, writer.arrow_schema, evolved, files, stats, new_hwm, deletes
+            deleted_keys = deletes.keys()
+            self._commit_tombstones(plan, deleted_keys)
+            committed, outcome = self._commit(
+                plan, tx, writer.arrow_schema, evolved, files, stats, new_hwm, deleted_keys
             )
         except BaseException:
             writer.abort()
             quarantine.abort()
             raise
-        report.rows_written = stats.rows
+        discard_superseded(committed.io, files, outcome)
+        report.rows_written = stats.rows - outcome.stale_rows
         report.rows_quarantined = quarantine.rows
         report.quarantined_by_partition = dict(quarantine.rows_by_slot)
-        report.rows_replaced = replaced
-        report.rows_deleted = deleted
-        report.files = files
+        report.rows_replaced = outcome.replaced
+        report.rows_deleted = outcome.deleted
+        report.rows_stale = outcome.stale_rows
+        report.deletes_stale = outcome.stale_deletes
+        report.files = outcome.files
         report.committed_table = committed
         report.snapshot_id = committed.metadata.current_snapshot_id
         report.schema = committed.schema()
@@ -198,7 +209,8 @@ class TableWriter:
             if plan.mode is WriteMode.APPEND and plan.cursor:
                 stats.max_cursor = _later(stats.max_cursor, pc.max(good.column(plan.cursor)).as_py())
             if plan.mode is WriteMode.UPSERT:
-                stats.keys.append(pa.Table.from_batches([good.select(list(plan.primary_key))]))
+                present = [name for name in plan.key_columns if name in good.schema.names]
+                stats.keys.append(pa.Table.from_batches([good.select(present)]))
 
     def _incoming_schema(
         self, first: pa.RecordBatch | None, plan: WritePlan, table: Table | None
@@ -231,20 +243,20 @@ class TableWriter:
         files: list[DataFile],
         stats: _RunStats,
         new_hwm: Any,
-        deletes: DeleteCollector,
-    ) -> tuple[Table, int, int]:
+        deleted: pa.Table,
+    ) -> tuple[Table, UpsertOutcome]:
         pending = [staged]
-        replaced = deleted = 0
+        outcome = UpsertOutcome(files=files)
 
         def attempt() -> Table:
-            nonlocal replaced, deleted
+            nonlocal outcome
             tx = pending.pop() if pending else self._rebegin(plan, incoming, written_schema)
-            replaced, deleted = self._stage_changes(plan, tx, files, stats, deletes)
+            outcome = self._stage_changes(plan, tx, files, stats, deleted)
             if plan.mode is WriteMode.APPEND:
                 stage_high_water_mark(tx, new_hwm)
             return tx.commit_transaction()
 
-        return with_commit_retries(attempt, plan.display_name), replaced, deleted
+        return with_commit_retries(attempt, plan.display_name), outcome
 
     def _rebegin(self, plan: WritePlan, incoming: pa.Schema, written_schema: pa.Schema) -> Transaction:
         """A fresh transaction after a lost race; the files already written must still fit it."""
@@ -265,16 +277,20 @@ class TableWriter:
         tx: Transaction,
         files: list[DataFile],
         stats: _RunStats,
-        deletes: DeleteCollector,
-    ) -> tuple[int, int]:
-        """Stage the run's change in `tx`; returns (rows replaced, rows deleted)."""
+        deleted: pa.Table,
+    ) -> UpsertOutcome:
+        """Stage the run's change in `tx`."""
         properties = plan.snapshot_properties()
         has_rows = tx.table_metadata.current_snapshot_id is not None
         if plan.mode is WriteMode.UPSERT:
-            keys = pa.concat_tables(stats.keys) if stats.keys else pa.table({k: [] for k in plan.primary_key})
-            deleted = deletes.keys(upserted=keys)
             return stage_upsert(
-                tx, tx._table, keys, files, properties, self.target_file_bytes, plan.lineage.run_id, deleted
+                tx,
+                tx._table,
+                self._upsert_change(plan, tx, stats, deleted),
+                files,
+                properties,
+                self.target_file_bytes,
+                plan.lineage.run_id,
             )
         replaced_rows = _replaced_rows_filter(plan, tx) if has_rows else None
         if replaced_rows is not None:
@@ -286,7 +302,30 @@ class TableWriter:
             with tx.update_snapshot(snapshot_properties=properties).fast_append() as append:
                 for data_file in files:
                     append.append_data_file(data_file)
-        return 0, 0
+        return UpsertOutcome(files=files)
+
+    def _upsert_change(
+        self, plan: WritePlan, tx: Transaction, stats: _RunStats, deleted: pa.Table
+    ) -> UpsertChange:
+        """The run's keys, versions and deletes in the table's types, with the stored tombstones
+        of those keys (read afresh for each commit attempt: a concurrent run may have added some)."""
+        schema = schema_to_pyarrow(tx.table_metadata.schema(), include_field_ids=False)
+        rows = _conform_keys(stats.keys, plan.key_columns, schema)
+        deleted = _conform_keys([deleted], plan.key_columns, schema)
+        tombstones = None
+        if plan.version:
+            probe = pa.concat_tables(
+                [rows.select(list(plan.primary_key)), deleted.select(list(plan.primary_key))]
+            )
+            stored = read_tombstones(self.catalog, plan, probe)
+            tombstones = _conform_keys([stored], plan.key_columns, schema) if stored is not None else None
+        return UpsertChange(plan.primary_key, plan.version, rows, deleted, tombstones)
+
+    def _commit_tombstones(self, plan: WritePlan, deleted: pa.Table) -> None:
+        """Committed before the data, so a crash in between leaves a true tombstone (the re-run
+        applies its delete) rather than a delete that older re-runs could undo."""
+        if plan.version and deleted.num_rows:
+            commit_tombstones(self.catalog, plan, deleted, TABLE_PROPERTIES, self.target_file_bytes)
 
     def _commit_quarantine(
         self, plan: WritePlan, quarantine: QuarantineWriter, files: list[DataFile]
@@ -325,6 +364,22 @@ def _replaced_rows_filter(plan: WritePlan, tx: Transaction) -> BooleanExpression
     if plan.mode is WriteMode.REPLACE:
         return AlwaysTrue()
     return None
+
+
+def _conform_keys(parts: list[pa.Table], names: tuple[str, ...], schema: pa.Schema) -> pa.Table:
+    """Key and version columns in the table's types; a version column a part lacks reads null."""
+    conformed = []
+    for part in parts:
+        columns = [
+            part.column(name).cast(schema.field(name).type)
+            if name in part.column_names
+            else pa.nulls(part.num_rows, schema.field(name).type)
+            for name in names
+        ]
+        conformed.append(pa.table(columns, names=list(names)))
+    if not conformed:
+        return pa.schema([schema.field(name) for name in names]).empty_table()
+    return pa.concat_tables(conformed)
 
 
 def _later(a: Any, b: Any) -> Any:

@@ -24,6 +24,8 @@ class WritePlan:
     lineage: LineageValues
     cursor: str | None = None
     primary_key: tuple[str, ...] = ()
+    version: tuple[str, ...] = ()
+    """Upserts: the columns ordering a key's versions (see `iceberg.upsert`); none: every change applies."""
     window: TimeWindow | None = None
     lookback: dt.timedelta | None = None
     partition_keys: tuple[str, ...] = ()
@@ -38,6 +40,11 @@ class WritePlan:
     def extract_window(self) -> TimeWindow | None:
         """The window rows are read from and replaced in: the partition window plus lookback."""
         return self.window.extended_back(self.lookback) if self.window else None
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The primary key, then the version columns that are not part of it."""
+        return (*self.primary_key, *(v for v in self.version if v not in self.primary_key))
 
     @property
     def display_name(self) -> str:

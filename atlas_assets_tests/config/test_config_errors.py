@@ -179,6 +179,34 @@ MALFORMED = [
         ("expected a mapping of keys, got text",),
     ),
     case(
+        "version-on-a-mode-that-does-not-upsert",
+        """\
+        defaults:
+          partitions: {start: "2026-01-01"}
+        tenants:
+          acme:
+            sources:
+              app_db:
+                kind: sql
+                url: sqlite:///x.db
+                objects:
+                  orders:
+                    cursor: created_at
+                    version: [created_at]  # <-- here
+        """,
+        "tenants.acme.sources.app_db.objects.orders.version",
+        ("only write mode 'upsert' compares row versions",),
+    ),
+    case(
+        "quarantine-suffix-taken-by-tombstones",
+        """\
+        warehouse:
+          quarantine_suffix: __tombstones  # <-- here
+        """,
+        "warehouse.quarantine_suffix",
+        ("names every upsert table's tombstones",),
+    ),
+    case(
         "granularity-invalid",
         """\
         defaults:

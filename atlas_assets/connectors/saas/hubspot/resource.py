@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from atlas_assets.config.settings import RetryConfig
+from atlas_assets.connectors.arrow import UTC_TIMESTAMP
 from atlas_assets.connectors.contract import DeletedKeys, ExtractItem, ExtractRequest, SourceConnector
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.secrets import OptionalSecretText, SecretText
@@ -75,13 +76,15 @@ class HubSpotResource(SourceConnector):
         request.stats["incremental"] = f"search by {modified_property(object_type)}"
         yield from batcher.batches(to_row(o, types) for o in api.search_modified(object_type, window, names))
         archived = [
-            o["id"]
+            {"id": o["id"], UPDATED_AT: archived_at}
             for o in api.list_archived(object_type, [modified_property(object_type)])
-            if _archived_in(o, window.start, window.end)
+            if (archived_at := _archived_at(o)) is not None and window.start <= archived_at < window.end
         ]
         request.stats["deleted_reported"] = len(archived)
         if archived:
-            yield DeletedKeys(pa.record_batch({"id": pa.array(archived, pa.string())}))
+            # A delete's version is its `archivedAt`: an update after it (a restore) wins over it.
+            schema = pa.schema([("id", pa.string()), (UPDATED_AT, UTC_TIMESTAMP)])
+            yield DeletedKeys(pa.RecordBatch.from_pylist(archived, schema=schema))
 
     def secret_values(self) -> list[str]:
         return [s for s in (self.access_token, self.client_secret, self.refresh_token) if s]
@@ -99,11 +102,9 @@ class HubSpotResource(SourceConnector):
         return HubSpotApi(self.api_base_url, self.access_token, oauth, retry, stats)
 
 
-def _archived_in(obj: dict, start: dt.datetime, end: dt.datetime) -> bool:
+def _archived_at(obj: dict) -> dt.datetime | None:
     stamp = obj.get("archivedAt")
-    if not stamp:
-        return False
-    return start <= dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) < end
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
 def _hubspot_config(request: ExtractRequest) -> HubSpotObjectConfig:

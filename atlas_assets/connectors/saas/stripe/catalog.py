@@ -42,3 +42,7 @@ events, …) is treated as immutable and read by its `created` window."""
 
 CHANGED_AT = "changed_at"
 """Column of a change-feed row: when the change it reflects happened (the event's `created`)."""
+
+CHANGE_EVENT = "change_event_id"
+"""Column of a change-feed row: the id of the event it reflects; with `changed_at`, the row's
+version (a re-run of an older window never overrides it). Null for rows listed by `created`."""

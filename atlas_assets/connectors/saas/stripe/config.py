@@ -15,7 +15,7 @@ from atlas_assets.config.objects import (
     WriteMode,
     _objects_shorthand,
 )
-from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, MUTABLE_RESOURCES
+from atlas_assets.connectors.saas.stripe.catalog import CHANGE_EVENT, CHANGED_AT, MUTABLE_RESOURCES
 from atlas_assets.connectors.saas.stripe.resource import StripeResource
 from atlas_assets.connectors.secrets import resource_secret
 
@@ -74,6 +74,8 @@ def _with_resource_defaults(value: Any) -> Any:
         config.setdefault("primary_key", ["id"])
         if write in ("upsert", "partition_overwrite"):
             config.setdefault("cursor", CHANGED_AT if mutable and write == "upsert" else "created")
+        if mutable and write == "upsert" and config.get("cursor") == CHANGED_AT:
+            config.setdefault("version", [CHANGED_AT, CHANGE_EVENT])
         filled[name] = config
     return filled
 

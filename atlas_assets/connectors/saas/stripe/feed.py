@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from atlas_assets.connectors.errors import PermanentSourceError
-from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, MutableResource
+from atlas_assets.connectors.saas.stripe.catalog import CHANGE_EVENT, CHANGED_AT, MutableResource
 from atlas_assets.connectors.saas.stripe.records import epoch, to_row
 
 
@@ -17,13 +17,14 @@ class ChangeFeed:
 
     Streaming: only the ids already decided and one second's events are held, never every
     snapshot of the window. Events within one second come in no defined order, so the event id
-    decides there.
+    decides there. Rows and deletes carry that version (`changed_at`, `change_event_id`).
     """
 
     def __init__(self, resource: MutableResource):
         self.resource = resource
         self.events = 0
-        self.deleted_ids: list[str] = []
+        self.deleted: list[dict[str, Any]] = []
+        """The deleted objects' ids, each with the version of its delete."""
         self._decided: set[str] = set()
 
     def rows(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -44,10 +45,11 @@ class ChangeFeed:
                     newest[object_id] = event
             for object_id, event in newest.items():
                 self._decided.add(object_id)
+                version = {CHANGED_AT: epoch(created), CHANGE_EVENT: event["id"]}
                 if event["type"] == self.resource.deleted_event:
-                    self.deleted_ids.append(object_id)
+                    self.deleted.append({"id": object_id, **version})
                 else:
-                    yield {**to_row(event["data"]["object"]), CHANGED_AT: epoch(created)}
+                    yield {**to_row(event["data"]["object"]), **version}
 
     def _relevant(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for event in events:

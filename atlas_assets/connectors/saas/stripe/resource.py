@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.settings import RetryConfig
+from atlas_assets.connectors.arrow import UTC_TIMESTAMP
 from atlas_assets.connectors.contract import (
     DeletedKeys,
     ExtractItem,
@@ -19,7 +20,12 @@ from atlas_assets.connectors.contract import (
     TimeWindow,
 )
 from atlas_assets.connectors.errors import PermanentSourceError
-from atlas_assets.connectors.saas.stripe.catalog import CHANGED_AT, EVENTS_RETENTION_DAYS, MUTABLE_RESOURCES
+from atlas_assets.connectors.saas.stripe.catalog import (
+    CHANGE_EVENT,
+    CHANGED_AT,
+    EVENTS_RETENTION_DAYS,
+    MUTABLE_RESOURCES,
+)
 from atlas_assets.connectors.secrets import SecretText
 
 if TYPE_CHECKING:
@@ -27,6 +33,9 @@ if TYPE_CHECKING:
     from atlas_assets.connectors.saas.stripe.api import StripeApi
     from atlas_assets.connectors.saas.stripe.catalog import MutableResource
     from atlas_assets.connectors.saas.stripe.config import StripeObjectConfig
+
+DELETED_SCHEMA = pa.schema([("id", pa.string()), (CHANGED_AT, UTC_TIMESTAMP), (CHANGE_EVENT, pa.string())])
+"""A deleted object's id and the version of its delete (as the feed's rows carry theirs)."""
 
 
 class StripeResource(SourceConnector):
@@ -57,7 +66,12 @@ class StripeResource(SourceConnector):
         config = _stripe_config(request)
         resource = config.resource or request.object_name
         api = self._api(request.retry, request.stats)
-        batcher = RecordBatcher(RecordOptions(batch_size=request.batch_size, nested=config.nested))
+        # A listed object has no change event: its `change_event_id` is typed all the same.
+        batcher = RecordBatcher(
+            RecordOptions(
+                batch_size=request.batch_size, nested=config.nested, column_types={CHANGE_EVENT: pa.string()}
+            )
+        )
         expand = config.expand if config.expand is not None else self.expand
         window = request.window
         mutable = MUTABLE_RESOURCES.get(resource)
@@ -71,7 +85,9 @@ class StripeResource(SourceConnector):
                 "retention, so these are the current states of objects created in it"
             )
             rows = (to_row(o) for o in api.list(resource, window, expand=expand))
-            yield from batcher.batches({**row, CHANGED_AT: row["created"]} for row in rows)
+            yield from batcher.batches(
+                {**row, CHANGED_AT: row["created"], CHANGE_EVENT: None} for row in rows
+            )
             return
         by_window = config.write_mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT)
         request.stats["incremental"] = "listed by created" if by_window else "full list"
@@ -100,9 +116,9 @@ class StripeResource(SourceConnector):
         feed = ChangeFeed(mutable)
         yield from batcher.batches(feed.rows(api.list("events", window, type=f"{mutable.event_prefix}.*")))
         request.stats["events"] = feed.events
-        request.stats["deleted_reported"] = len(feed.deleted_ids)
-        if feed.deleted_ids:
-            yield DeletedKeys(pa.record_batch({"id": pa.array(feed.deleted_ids, pa.string())}))
+        request.stats["deleted_reported"] = len(feed.deleted)
+        if feed.deleted:
+            yield DeletedKeys(pa.RecordBatch.from_pylist(feed.deleted, schema=DELETED_SCHEMA))
 
     def _api(self, retry: RetryConfig, stats: dict[str, int | str]) -> StripeApi:
         from atlas_assets.connectors.saas.stripe.api import StripeApi

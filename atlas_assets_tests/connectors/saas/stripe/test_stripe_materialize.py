@@ -187,6 +187,55 @@ def test_rerunning_a_change_feed_partition_leaves_identical_rows(tmp_path, strip
     assert again.num_rows == 2
 
 
+def _two_days_of_customer_events(stripe_api: StripeServer) -> None:
+    """Day 1 creates customers 1–3; day 2 updates 1 and deletes 2."""
+    for n in range(1, 4):
+        stripe_api.event("customer.created", customer(n, at(DAY1, n)), at(DAY1, n))
+    stripe_api.event("customer.updated", customer(1, at(DAY1, 1), email="new@acme.test"), at(DAY2, 1))
+    stripe_api.event("customer.deleted", customer(2, at(DAY1, 2)), at(DAY2, 2))
+
+
+def _customers(atlas: Platform) -> list[dict]:
+    rows = atlas.table("billing__customers", namespace="acme").drop_columns(
+        ["_atlas_run_id", "_atlas_extracted_at"]
+    )
+    return sorted(rows.to_pylist(), key=lambda r: r["id"])
+
+
+def test_rerunning_day1_after_day2_leaves_the_table_as_day2_left_it(tmp_path, stripe_api):
+    _two_days_of_customer_events(stripe_api)
+    atlas = stripe_platform(tmp_path, stripe_api, "[customers]")
+    atlas.materialize("acme/billing/customers", partition=partition(DAY1))
+    atlas.materialize("acme/billing/customers", partition=partition(DAY2))
+    after_day2 = _customers(atlas)
+
+    rerun = atlas.materialize("acme/billing/customers", partition=partition(DAY1))
+
+    assert _customers(atlas) == after_day2
+    assert [(r["id"], r["email"]) for r in after_day2] == [
+        ("cus_000001", "new@acme.test"),
+        ("cus_000003", "c3@acme.test"),
+    ]
+    metadata = metadata_of(rerun, "acme__billing__customers")
+    assert metadata["atlas/rows_stale"].value == 2  # cus 1 has a newer snapshot, cus 2 a tombstone
+
+
+def test_rerunning_every_partition_three_times_in_any_order_leaves_identical_rows(tmp_path, stripe_api):
+    _two_days_of_customer_events(stripe_api)
+    days = [partition(DAY1), partition(DAY2)]
+    results = []
+    for number, order in enumerate([days, [days[1], days[0]] * 3, [days[0], days[1], days[1], days[0]] * 2]):
+        root = tmp_path / f"order{number}"
+        root.mkdir()
+        atlas = stripe_platform(root, stripe_api, "[customers]")
+        for day in order:
+            atlas.materialize("acme/billing/customers", partition=day)
+        results.append(_customers(atlas))
+
+    assert results[0] == results[1] == results[2]
+    assert [r["id"] for r in results[0]] == ["cus_000001", "cus_000003"]
+
+
 def test_windows_older_than_the_events_retention_list_objects_by_created_and_say_so(tmp_path, stripe_api):
     stripe_api.put("customers", customer(7, at(OLD_DAY, 3), email="now@acme.test"))
     stripe_api.put("customers", customer(8, at(OLD_DAY, 30)))
