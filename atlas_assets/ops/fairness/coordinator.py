@@ -10,7 +10,7 @@ backfill runs all pass through `submit_run`, whatever tags their launcher gave t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -67,12 +67,31 @@ class TenantFairRunCoordinator(QueuedRunCoordinator):
     def submit_run(self, context: SubmitRunContext) -> dg.DagsterRun:
         run = context.dagster_run
         # Tagged before it is queued, so the daemon never sees the run without its tags.
-        missing = {
-            key: value for key, value in run_tags(run.asset_selection or ()).items() if key not in run.tags
-        }
+        missing = {key: value for key, value in run_tags(self._assets_of(run)).items() if key not in run.tags}
         if missing:
             self._instance.add_run_tags(run.run_id, missing)
         return super().submit_run(context)
+
+    def _assets_of(self, run: dg.DagsterRun) -> Iterable[dg.AssetKey]:
+        """The assets the run materializes: its asset selection (UI launches, backfills), else
+        those of the steps its execution plan runs (a job's own selection, e.g. a schedule's)."""
+        if run.asset_selection:
+            return run.asset_selection
+        plan = (
+            self._instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+            if run.execution_plan_snapshot_id
+            else None
+        )
+        if plan is None:
+            return ()
+        executed = set(plan.step_keys_to_execute or (step.key for step in plan.steps))
+        return {
+            output.properties.asset_key
+            for step in plan.steps
+            if step.key in executed
+            for output in step.outputs
+            if output.properties is not None and output.properties.asset_key is not None
+        }
 
     def _limits_from_runner(self) -> list[dict[str, Any]]:
         """The file's limits, read again only when its size or mtime changed.

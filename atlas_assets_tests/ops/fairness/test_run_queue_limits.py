@@ -105,3 +105,60 @@ def test_a_tenant_with_twenty_queued_runs_never_exceeds_its_limit_and_another_te
     assert finished_after > finished_before, "no alpha run was replaced while watching the limit"
     assert alpha_tags["atlas/tenant"] == "alpha"
     assert alpha_tags["atlas/source"] == "alpha.shop"
+
+
+@pytest.mark.slow
+def test_runs_the_daemon_launches_for_backfills_and_schedules_carry_the_fairness_tags(tmp_path):
+    shop = Shop(tmp_path / "shop.db")
+    shop.add_orders(days=2, per_day=2)
+    write_runner(
+        tmp_path,
+        f"""
+        tenants:
+          alpha:
+            schedule: {{cron: "* * * * *", running: true}}
+            sources:
+              shop:
+                kind: sql
+                url: "{shop.url}"
+                objects:
+                  orders: {{cursor: created_at, primary_key: [id]}}
+        """,
+    )
+    deployment = Deployment.create(tmp_path, tmp_path / "runner.yaml")
+    orders = dg.AssetKey(["alpha", "shop", "orders"])
+    deadline = Deadline(150)
+    with deployment.webserver(timeout=deadline.remaining()) as web:
+        web.launch_asset_backfill(orders, ["2026-01-01"])
+        with deployment.daemon() as daemon, deployment.instance() as instance:
+
+            def launched_by(tag: str) -> dg.DagsterRun | None:
+                # Created NOT_STARTED, then submitted to the coordinator, which tags it as it queues it.
+                return next(
+                    (
+                        run
+                        for run in instance.get_runs()
+                        if tag in run.tags and run.status != dg.DagsterRunStatus.NOT_STARTED
+                    ),
+                    None,
+                )
+
+            backfill_run = poll(
+                lambda: launched_by("dagster/backfill"),
+                deadline.remaining(),
+                "the backfill's run",
+                1.0,
+                [daemon],
+            )
+            # The scheduler ticks at the next minute boundary.
+            schedule_run = poll(
+                lambda: launched_by("dagster/schedule_name"),
+                deadline.remaining(),
+                "a scheduled run",
+                1.0,
+                [daemon],
+            )
+
+    for run in (backfill_run, schedule_run):
+        assert run.tags["atlas/tenant"] == "alpha"
+        assert run.tags["atlas/source"] == "alpha.shop"
