@@ -6,6 +6,7 @@ import email.utils
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ class HttpSession:
     failures per the object's `retry` settings, renews an OAuth2 token once on 401, and
     raises `PermanentSourceError` for 4xx answers, naming the request path (never its query,
     which may hold an API key) and the server's error text, with secrets scrubbed.
+    `rate_limit_file` shares the rate limit with the run's other processes (see `rate_limit`).
     """
 
     def __init__(
@@ -44,6 +46,7 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         timeout_seconds: float = 30.0,
         requests_per_second: float | None = None,
+        rate_limit_file: Path | None = None,
     ):
         self._client = httpx.Client(
             base_url=base_url,
@@ -53,7 +56,7 @@ class HttpSession:
         )
         self._secrets = auth.secrets()
         self.auth = Authenticator(auth, self._client.post)
-        self.limiter = RateLimiter(requests_per_second)
+        self.limiter = RateLimiter(requests_per_second, rate_limit_file)
         self.counts = RequestCounts()
 
     def close(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import dagster as dg
@@ -20,6 +22,7 @@ from atlas_assets.connectors.http.auth import AuthSettings, AuthType
 from atlas_assets.connectors.http.bodies import BodyFormat, decode_body, select_records
 from atlas_assets.connectors.http.client import HttpSession
 from atlas_assets.connectors.http.pagination import Page, PageRequest, PaginationConfig, pages
+from atlas_assets.connectors.http.rate_limit import run_state_file
 from atlas_assets.connectors.http.records import NestedMode, RecordBatcher, RecordOptions, TimestampFormat
 from atlas_assets.connectors.secrets import OptionalSecretText, SecretText, resource_secret
 from atlas_assets.connectors.type_names import parse_type_name
@@ -176,6 +179,14 @@ class RestResource(SourceConnector):
     auth_scope: str | None = None
 
     _session: HttpSession | None = PrivateAttr(default=None)
+    _rate_limit_file: Path | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.rate_limit:
+            # Taken before secrets resolve: the identity holds `${VAR}` text, never a credential.
+            identity = json.dumps(self.model_dump(), sort_keys=True, default=str)
+            self._rate_limit_file = run_state_file(context, identity)
+        super().setup_for_execution(context)
 
     def session(self) -> HttpSession:
         """The source's client, created on first use and closed in teardown."""
@@ -186,6 +197,7 @@ class RestResource(SourceConnector):
                 headers=self.headers,
                 timeout_seconds=self.timeout,
                 requests_per_second=self.rate_limit,
+                rate_limit_file=self._rate_limit_file,
             )
         return self._session
 

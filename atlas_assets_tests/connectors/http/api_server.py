@@ -24,6 +24,8 @@ class Received:
     params: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)
+    """When the request arrived (`time.monotonic()`: comparable across the host's processes)."""
 
 
 @dataclass

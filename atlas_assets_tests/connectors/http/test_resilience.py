@@ -162,19 +162,6 @@ def test_client_errors_are_permanent(tmp_path, api, status):
     assert len(api.requests_to("/items")) == 1
 
 
-def test_the_rate_limit_spaces_requests_of_all_objects_of_the_source(tmp_path, api):
-    api.route("/a", lambda r: json_reply(items(0, 1)))
-    api.route("/b", lambda r: json_reply(items(0, 1)))
-    atlas = platform(tmp_path, rest_body(api.url, {"a": {}, "b": {}}, rate_limit=4))
-
-    started = time.monotonic()
-    atlas.materialize("acme/api/a", "acme/api/b")
-
-    # Two requests at 4/s: the second waits a quarter second after the first.
-    assert time.monotonic() - started >= 0.25
-    assert len(api.log) == 2
-
-
 def test_fault_soak_every_row_lands_once_and_no_page_is_fetched_twice_after_success(tmp_path, api):
     total, size = 2_000, 20
     chaos = random.Random(7)
