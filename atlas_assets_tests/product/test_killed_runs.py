@@ -28,7 +28,7 @@ from atlas_assets_tests.dagster_processes import BIN, Deadline, Deployment, poll
 from atlas_assets_tests.harness import Platform, write_runner
 
 PAGE = 5
-MONITORING_BOUND_SECONDS = 30
+MONITORING_BOUND_SECONDS = 45
 TABLE = ("acme", "api__items")
 
 
@@ -63,8 +63,8 @@ def test_a_run_killed_mid_write_is_failed_by_run_monitoring_and_its_files_remove
         objects = {"items": {"pagination": {"type": "page_number"}, "batch_size": PAGE}}
         write_runner(tmp_path, rest_body(api.url, objects))
         deployment = Deployment.create(tmp_path, tmp_path / "runner.yaml")
-        # Daemon start, launch and run start take 20-40 s on a loaded machine.
-        deadline = Deadline(100)
+        # Daemon start, launch and run start: 20-40 s, up to 2 minutes on a machine under load.
+        deadline = Deadline(150)
 
         with deployment.daemon() as daemon, deployment.instance() as instance:
             subprocess.run(
@@ -115,7 +115,7 @@ def test_a_run_killed_mid_write_is_failed_by_run_monitoring_and_its_files_remove
 
     assert status == dg.DagsterRunStatus.FAILURE
     assert any(f"run worker process {pid} is gone" in (m or "") for m in messages), messages
-    # dagster.yaml polls every 10 s: the run ends within a poll or two (the daemon may be busy).
+    # dagster.yaml polls every 10 s: the run ends within a few polls even when the daemon is busy.
     assert monitoring_seconds < MONITORING_BOUND_SECONDS
     assert left_behind, "the killed run had written a data file"
     assert rerun.success
