@@ -17,7 +17,7 @@ from hubspot import HubSpot
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.http.retries import call_sdk_with_retries
-from atlas_assets.connectors.saas.hubspot.catalog import modified_property
+from atlas_assets.connectors.saas.hubspot.catalog import modified_property, property_kind
 from atlas_assets.connectors.saas.hubspot.errors import HUBSPOT_ERRORS, status_of
 
 LIST_PAGE = 100
@@ -66,9 +66,10 @@ class HubSpotApi:
     # --- endpoints ----------------------------------------------------------------------------
 
     def properties(self, object_type: str) -> dict[str, str]:
-        """Every property of `object_type` and its HubSpot type (`GET /crm/v3/properties/{type}`)."""
+        """Every property of `object_type` and how it is typed (`GET /crm/v3/properties/{type}`,
+        see `catalog.property_kind`)."""
         body = self._call(lambda c: c.crm.properties.core_api.get_all(object_type, _preload_content=False))
-        return {p["name"]: p["type"] for p in body.get("results", [])}
+        return {p["name"]: property_kind(p) for p in body.get("results", [])}
 
     def list_archived(self, object_type: str, properties: list[str]) -> Iterator[dict[str, Any]]:
         """Every archived object (`GET /crm/v3/objects/{type}?archived=true`), paged by `after`."""

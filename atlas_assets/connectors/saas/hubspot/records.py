@@ -9,13 +9,18 @@ falls back to text rather than losing the value.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from atlas_assets.connectors.saas.hubspot.catalog import UPDATED_AT
+from atlas_assets.connectors.saas.hubspot.catalog import DECIMAL_SCALE, UPDATED_AT
+
+_SCALE = decimal.Decimal(1).scaleb(-DECIMAL_SCALE)
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "number": float,
+    # Rounded to the column's scale: a tenth of a nano-unit of currency is not worth a text column.
+    "decimal": lambda text: decimal.Decimal(text).quantize(_SCALE),
     "bool": lambda text: {"true": True, "false": False}[text.lower()],
     "date": lambda text: dt.date.fromisoformat(text[:10]),
 }
@@ -35,5 +40,5 @@ def _value(text: Any, property_type: str | None) -> Any:
         return text
     try:
         return parse(text)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, ArithmeticError):
         return text

@@ -77,7 +77,8 @@ class HubSpotServer:
     # --- data -------------------------------------------------------------------------------
 
     def define(self, object_type: str, **types: str) -> None:
-        """Property definitions of an object type, e.g. `define("deals", amount="number")`."""
+        """Property definitions of an object type, e.g. `define("deals", amount="number")`;
+        `number:currency` is a number HubSpot shows as money (`showCurrencySymbol`)."""
         self.property_types.setdefault(object_type, {}).update(types)
 
     def put(
@@ -209,8 +210,9 @@ class HubSpotServer:
             {
                 "name": name,
                 "label": name,
-                "type": kind,
-                "fieldType": "text",
+                "type": kind.partition(":")[0],
+                "fieldType": "number" if kind.startswith("number") else "text",
+                "showCurrencySymbol": kind == "number:currency",
                 "groupName": "info",
                 "hidden": False,
                 "calculated": False,

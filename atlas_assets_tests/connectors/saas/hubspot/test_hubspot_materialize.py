@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import dagster as dg
 import pyarrow as pa
@@ -34,7 +35,8 @@ def hubspot(monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSpotServer]:
         server.define(
             "deals",
             dealname="string",
-            amount="number",
+            amount="number:currency",
+            probability="number",
             closedate="datetime",
             launch="date",
             is_won="bool",
@@ -101,21 +103,36 @@ def test_properties_are_typed_from_hubspot_property_types(tmp_path, hubspot):
         closedate="2026-03-01T10:00:00.000Z",
         launch="2026-04-01",
         is_won="true",
+        probability="0.75",
     )
     atlas = hubspot_platform(tmp_path, hubspot)
 
     atlas.materialize("acme/crm/deals", partition=part(DAY1))
 
     table = atlas.table("crm__deals", namespace="acme")
-    assert table.schema.field("amount").type == pa.float64()
+    assert table.schema.field("probability").type == pa.float64()
     assert table.schema.field("closedate").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("launch").type == pa.date32()
     assert table.schema.field("is_won").type == pa.bool_()
     assert table.schema.field("dealstage").type in (pa.string(), pa.large_string())
     row = table.to_pylist()[0]
-    assert (row["id"], row["amount"], row["is_won"]) == ("1", 1500.25, True)
+    assert (row["id"], row["probability"], row["is_won"]) == ("1", 0.75, True)
     assert row["closedate"] == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
     assert row["launch"] == dt.date(2026, 4, 1)
+
+
+def test_money_numbers_are_exact_decimals(tmp_path, hubspot):
+    deal(hubspot, 1, DAY1 + dt.timedelta(hours=1), amount="0.1")
+    deal(hubspot, 2, DAY1 + dt.timedelta(hours=2), amount="12345678901234.2")
+    atlas = hubspot_platform(tmp_path, hubspot)
+
+    atlas.materialize("acme/crm/deals", partition=part(DAY1))
+
+    table = atlas.table("crm__deals", namespace="acme")
+    assert table.schema.field("amount").type == pa.decimal128(38, 9)
+    amounts = {r["id"]: r["amount"] for r in table.to_pylist()}
+    assert amounts == {"1": Decimal("0.1"), "2": Decimal("12345678901234.2")}
+    assert sum(amounts.values()) == Decimal("12345678901234.3")
 
 
 def test_only_objects_modified_in_the_partition_window_are_read_via_search(tmp_path, hubspot):
