@@ -70,6 +70,9 @@ TypeName = Annotated[str, AfterValidator(_known_type)]
 """A declared column type (`int64`, `decimal(12,2)`, ...), checked at load rather than at run time."""
 
 
+_TIME_TYPES = ("timestamp", "timestamptz", "date")
+
+
 class ObjectConfig(InheritedSettings):
     """One object of a source: a table, a query or a file set, and how to write it."""
 
@@ -145,6 +148,16 @@ class ObjectConfig(InheritedSettings):
         mode = self.write_mode
         if mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.APPEND) and not self.cursor:
             raise FieldError("cursor", f"write mode '{mode}' needs a 'cursor' column")
+        windowed = mode in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT)
+        declared = self.column_types.get(self.cursor or "")
+        if windowed and declared is not None and declared not in _TIME_TYPES:
+            # The cursor's rows are cut into time windows in the table too: it must hold a time.
+            raise FieldError(
+                f"column_types.{self.cursor}",
+                f"cursor {self.cursor!r} places rows in time windows, so it cannot be declared "
+                f"{declared!r}; declare one of {', '.join(_TIME_TYPES)}, or leave it undeclared and set "
+                "`cursor_format` for epoch numbers",
+            )
         if mode is WriteMode.UPSERT and not self.primary_key:
             raise FieldError("primary_key", "write mode 'upsert' needs a 'primary_key'")
         if self.version is not None and mode is not WriteMode.UPSERT:

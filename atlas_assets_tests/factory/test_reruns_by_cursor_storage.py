@@ -291,3 +291,15 @@ def test_an_unknown_cursor_format_is_a_load_error_naming_its_path(tmp_path):
         RunnerConfigError, match=r"tenants\.demo\.sources\.src\.objects\.events\.cursor_format"
     ):
         load_runner_config(write_runner(tmp_path, body))
+
+
+def test_a_windowed_cursor_declared_as_a_non_time_type_is_a_load_error_naming_its_path(tmp_path):
+    events = {"cursor": "created_at", "column_types": {"created_at": "string"}}
+    body = _body({"kind": "sql", "url": "sqlite:///x.db", "objects": {"events": events}})
+
+    with pytest.raises(RunnerConfigError) as raised:
+        load_runner_config(write_runner(tmp_path, body))
+
+    message = str(raised.value)
+    assert "tenants.demo.sources.src.objects.events.column_types.created_at" in message
+    assert "cursor 'created_at' places rows in time windows, so it cannot be declared 'string'" in message

@@ -33,11 +33,11 @@ import pyarrow.compute as pc
 
 from atlas_assets.connectors.arrow import UTC_TIMESTAMP, lenient_cast, merged_type
 from atlas_assets.connectors.contract import DEFAULT_BATCH_SIZE
+from atlas_assets.connectors.window_bounds import EPOCH_UNITS_PER_SECOND, CursorFormat
 
 NestedMode = Literal["json", "struct"]
-TimestampFormat = Literal["iso8601", "epoch_seconds", "epoch_millis"]
-
-_MICROS = {"epoch_seconds": 1_000_000, "epoch_millis": 1_000, "iso8601": 1_000_000}
+TimestampFormat = CursorFormat
+"""How a field encodes an instant: the `cursor_format` vocabulary every source kind shares."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,9 @@ def timestamps(values: list[Any], encoding: TimestampFormat) -> pa.Array:
     parsed = lenient_cast(pa.array(texts, type=pa.string()), UTC_TIMESTAMP)
     if not any(n is not None for n in numbers):
         return parsed
-    micros = pc.multiply(pa.array(numbers, type=pa.float64()), float(_MICROS[encoding]))
+    micros = pc.multiply(
+        pa.array(numbers, type=pa.float64()), 1_000_000 / EPOCH_UNITS_PER_SECOND.get(encoding, 1)
+    )
     from_numbers = pc.cast(pc.round(micros), pa.int64()).cast(UTC_TIMESTAMP)
     return pc.coalesce(from_numbers, parsed)
 
