@@ -13,13 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from atlas_assets.checks.quality.check import quality_config_problems
 from atlas_assets.config.errors import ConfigProblem, FieldError, RunnerConfigError
 from atlas_assets.config.interpolation import EnvRef, interpolate
 from atlas_assets.config.location import CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, runner_config_path
 from atlas_assets.config.name_collisions import name_collisions
 from atlas_assets.config.naming import QUARANTINE_SUFFIX_PATTERN
 from atlas_assets.config.partition_start import partitionless_problems
+from atlas_assets.config.references import reference_problems
 from atlas_assets.config.resolve import ObjectSpec, resolve_objects
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.settings import NAME_PATTERN
@@ -44,7 +44,7 @@ def load_runner_config(
     """The validated config and its resolved objects, or a `RunnerConfigError` listing every problem.
 
     `path` defaults to `runner_config_path()`; `env` (for `${VAR}`) defaults to `os.environ`. Unlike
-    `parse_runner_config`, the contract files it names are read and checked too.
+    `parse_runner_config`, what the file points at on disk is checked too (`config.references`).
     """
     file = Path(path) if path is not None else runner_config_path()
     text = _read(file, from_env=path is None and bool(os.environ.get(CONFIG_ENV_VAR)))
@@ -96,7 +96,7 @@ def _parse(
     specs, resolve_problems = resolve_objects(config)
     resolve_problems += partitionless_problems(config, specs)
     if base_dir is not None:
-        resolve_problems += quality_config_problems(specs, base_dir)
+        resolve_problems += reference_problems(config, specs, base_dir)
     problems += [_with_line(p, doc) for p in resolve_problems]
     problems += name_collisions(config, specs, lambda dotted: doc.line_of(_path_tuple(dotted)))
     if problems:

@@ -215,3 +215,8 @@ class SourceConfigBase(InheritedSettings):
 
     def object_configs(self) -> dict[str, ObjectConfig]:
         return dict(self.objects)
+
+    def reference_problems(self) -> list[FieldError]:
+        """What is wrong with the files or directories the source names; checked when runner.yaml is
+        loaded from a file (`config.references`), never when its text is parsed."""
+        return []

@@ -15,10 +15,9 @@ import dagster as dg
 
 from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import load_runner_config
+from atlas_assets.config.location import DEMO_DATA_DIR
 from atlas_assets.demo.generate import generate_demo
 from atlas_assets.factory.definitions import build_definitions
-
-DEMO_DIR = Path(".atlas/demo")
 
 
 def main() -> None:
@@ -27,7 +26,7 @@ def main() -> None:
     parser.add_argument("--end", default="2026-01-31", help="last daily partition to materialize")
     args = parser.parse_args()
 
-    summary = generate_demo(DEMO_DIR)
+    summary = generate_demo(DEMO_DATA_DIR)
     print(f"demo data: {summary.shop_db} and {summary.csv_dir}/ ({sum(summary.row_counts.values())} rows)")
     try:
         config, specs = load_runner_config()

@@ -160,6 +160,42 @@ def test_dagster_definitions_validate_rejects_a_broken_runner_yaml_naming_its_pa
     assert problem in completed.stdout
 
 
+def test_dagster_definitions_validate_rejects_a_csv_path_that_does_not_exist_naming_path_and_line(tmp_path):
+    missing = tmp_path / "exports"
+    body = f"""
+    tenants:
+      acme:
+        sources:
+          files: {{kind: csv, path: "{missing}", objects: [payments]}}
+    """
+    runner_yaml = write_runner(tmp_path, body)
+    line = next(n for n, text in enumerate(runner_yaml.read_text().splitlines(), 1) if "exports" in text)
+
+    completed = _validate(tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
+
+    assert completed.returncode == 1, completed.stdout[-4000:]
+    assert (
+        f"line {line}: tenants.acme.sources.files.path: directory {missing} does not exist"
+        in completed.stdout
+    )
+
+
+def test_a_csv_path_inside_the_demo_data_directory_validates_before_the_demo_generates_it(tmp_path):
+    """Like the shipped demo tenant: `.atlas/demo/...` exists only after `python -m atlas_assets.demo`."""
+    body = """
+    tenants:
+      acme:
+        sources:
+          files: {kind: csv, path: .atlas/demo/exports, objects: [payments]}
+    """
+    runner_yaml = write_runner(tmp_path, body)
+
+    completed = _validate(tmp_path, runner_yaml, "-m", "atlas_assets.definitions")
+
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    assert not (tmp_path / ".atlas" / "demo").exists()
+
+
 def test_dagster_definitions_validate_rejects_crossing_the_tenant_boundary_naming_paths_and_lines(tmp_path):
     """Another tenant's namespace and another tenant's variable, each reported with its path and line."""
     shop = Shop(tmp_path / "shop.db")

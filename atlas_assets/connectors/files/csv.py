@@ -11,6 +11,7 @@ import pyarrow as pa
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from atlas_assets.config.errors import FieldError
+from atlas_assets.config.location import generated_by_demo
 from atlas_assets.config.objects import (
     ObjectConfig,
     ObjectName,
@@ -80,6 +81,16 @@ class CsvSourceConfig(SourceConfigBase):
     def build_resource(self) -> CsvResource:
         return CsvResource(path=self.path)
 
+    def reference_problems(self) -> list[FieldError]:
+        directory = Path(self.path).expanduser()
+        # The demo's own directory exists once `python -m atlas_assets.demo` has generated it: the
+        # shipped runner.yaml must validate before that, so only its runs need it.
+        if directory.is_dir() or generated_by_demo(directory):
+            return []
+        where = "is not a directory" if directory.exists() else "does not exist"
+        relative = "" if directory.is_absolute() else f" (relative to the working directory {Path.cwd()})"
+        return [FieldError("path", f"directory {directory.absolute()} {where}{relative}")]
+
 
 class CsvResource(SourceConnector):
     """Streams each object's CSV files from one local directory, batch by batch."""
@@ -106,9 +117,12 @@ class CsvResource(SourceConnector):
 def check_directory(directory: Path, label: str) -> None:
     """Raise `PermanentSourceError` unless `directory` exists and can be listed."""
     if not directory.is_dir():
-        raise PermanentSourceError(
-            f"{label}: directory {directory} does not exist (check the source's `path`)"
+        hint = (
+            "run `python -m atlas_assets.demo` to generate it"
+            if generated_by_demo(directory)
+            else ("check the source's `path`")
         )
+        raise PermanentSourceError(f"{label}: directory {directory} does not exist ({hint})")
     try:
         with os.scandir(directory) as entries:
             next(entries, None)
