@@ -219,6 +219,18 @@ class Deployment:
             timeout=timeout,
         )
 
+    def execute_job(self, job_name: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """`dagster job execute -j job_name` in `root`, as a user runs a job from the command line."""
+        return subprocess.run(
+            [str(BIN / "dagster"), "job", "execute", "-m", "atlas_assets.definitions", "-j", job_name],
+            cwd=self.root,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
     @contextlib.contextmanager
     def daemon(self) -> Iterator[DagsterProcess]:
         """`dagster-daemon run -w workspace.yaml`: schedules, backfills and the run queue."""

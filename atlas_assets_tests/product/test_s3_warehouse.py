@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
 import yaml
-from pyiceberg.catalog import load_catalog
+from pyiceberg.catalog import Catalog, load_catalog
 
 from atlas_assets.demo.generate import generate_demo
 from atlas_assets_tests.dagster_processes import REPO, Deployment
@@ -64,22 +65,55 @@ def _runner_yaml(root: Path, orders_table: str) -> Path:
     config = yaml.safe_load((REPO / "runner.yaml").read_text())
     config["warehouse"]["catalog"]["properties"] = S3_PROPERTIES
     config["tenants"]["acme"] = {
+        "maintenance": {"expire_snapshots_older_than": "0s", "retain_last": 1, "cron": None},
         "sources": {
             "app_db": {
                 "kind": "postgres",
                 "url": "${ACME_PG_URL}",
                 "objects": {"orders": {"table": orders_table, "cursor": "created_at", "primary_key": ["id"]}},
             }
-        }
+        },
     }
     path = root / "runner.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 
-def test_one_run_writes_the_demo_and_a_postgres_source_to_s3_with_logs_in_s3_and_no_secret_in_clear(
+@dataclass
+class S3Deployment:
+    """A deployment on deploy/dagster.yaml whose warehouse, catalog and logs are the production kind."""
+
+    deployment: Deployment
+    local_s3: LocalS3
+    warehouse_bucket: str
+    log_bucket: str
+    catalog_url: str
+
+    def catalog(self) -> Catalog:
+        return load_catalog(
+            "atlas",
+            type="sql",
+            uri=self.catalog_url,
+            **{
+                "s3.endpoint": self.local_s3.endpoint,
+                "s3.access-key-id": ACCESS_KEY_ID,
+                "s3.secret-access-key": SECRET_KEY,
+                "s3.region": REGION,
+            },
+        )
+
+    def data_files(self, namespace: str) -> list[str]:
+        return [
+            key
+            for key in self.local_s3.keys(self.warehouse_bucket, f"warehouse/{namespace}/")
+            if key.endswith(".parquet")
+        ]
+
+
+@pytest.fixture
+def s3_deployment(
     tmp_path, pg_url, dagster_pg_url, catalog_pg_url, acme_orders, local_s3: LocalS3
-):
+) -> S3Deployment:
     warehouse_bucket = local_s3.create_bucket(unique_name("warehouse").replace("_", "-"))
     log_bucket = local_s3.create_bucket(unique_name("logs").replace("_", "-"))
     generate_demo(tmp_path / ".atlas" / "demo")
@@ -98,28 +132,26 @@ def test_one_run_writes_the_demo_and_a_postgres_source_to_s3_with_logs_in_s3_and
     deployment = Deployment.create(
         tmp_path, _runner_yaml(tmp_path, acme_orders), environment, REPO / "deploy" / "dagster.yaml"
     )
+    return S3Deployment(deployment, local_s3, warehouse_bucket, log_bucket, catalog_pg_url)
+
+
+def test_one_run_writes_the_demo_and_a_postgres_source_to_s3_with_logs_in_s3_and_no_secret_in_clear(
+    s3_deployment: S3Deployment, dagster_pg_url, catalog_pg_url, local_s3: LocalS3
+):
+    deployment = s3_deployment.deployment
+    warehouse_bucket, log_bucket = s3_deployment.warehouse_bucket, s3_deployment.log_bucket
 
     completed = deployment.materialize(SELECTION, "--partition", PARTITION)
 
     assert completed.returncode == 0, completed.stderr[-4000:]
-    catalog = load_catalog(
-        "atlas",
-        type="sql",
-        uri=catalog_pg_url,
-        **{
-            "s3.endpoint": local_s3.endpoint,
-            "s3.access-key-id": ACCESS_KEY_ID,
-            "s3.secret-access-key": SECRET_KEY,
-            "s3.region": REGION,
-        },
-    )
+    catalog = s3_deployment.catalog()
     acme = catalog.load_table(("acme", "app_db__orders"))
     assert acme.location().startswith(f"s3://{warehouse_bucket}/warehouse/")
     assert sorted(acme.scan().to_arrow().column("id").to_pylist()) == [1, 2]
     demo_orders = catalog.load_table(("demo", "shop__orders")).scan().to_arrow()
     assert demo_orders.num_rows > 0
-    data_files = [key for key in local_s3.keys(warehouse_bucket) if key.endswith(".parquet")]
-    assert {key.split("/")[1] for key in data_files} >= {"acme", "demo"}, data_files
+    assert s3_deployment.data_files("acme")
+    assert s3_deployment.data_files("demo")
 
     with deployment.instance() as instance:
         (run,) = instance.get_runs()
@@ -141,6 +173,25 @@ def test_one_run_writes_the_demo_and_a_postgres_source_to_s3_with_logs_in_s3_and
         if key.endswith(".json")
     ]
     assert not [text for text in places if SECRET_KEY in text]
+
+
+def test_maintenance_on_the_s3_warehouse_deletes_the_files_of_expired_snapshots(s3_deployment: S3Deployment):
+    deployment = s3_deployment.deployment
+    for _ in range(2):  # the second run replaces the window's file
+        completed = deployment.materialize("acme/app_db/orders", "--partition", PARTITION)
+        assert completed.returncode == 0, completed.stderr[-4000:]
+    assert len(s3_deployment.data_files("acme")) == 2
+
+    completed = deployment.execute_job("acme_maintenance")
+
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    table = s3_deployment.catalog().load_table(("acme", "app_db__orders"))
+    assert sorted(table.scan().to_arrow().column("id").to_pylist()) == [1, 2]
+    assert len(table.metadata.snapshots) == 1
+    (kept,) = s3_deployment.data_files("acme")
+    assert [task.file.file_path for task in table.scan().plan_files()] == [
+        f"s3://{s3_deployment.warehouse_bucket}/{kept}"
+    ]
 
 
 def _stored_text(*database_urls: str) -> list[str]:
