@@ -12,11 +12,14 @@ state file) keeps its schedule in memory.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import dagster as dg
 
@@ -49,7 +52,7 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Block until the next request may be sent; the seconds waited."""
-        if not self._interval:
+        if not self._interval and self._state_file is None and self._next <= time.monotonic():
             return 0.0
         with self._lock:
             now = time.monotonic()
@@ -59,22 +62,41 @@ class RateLimiter:
             time.sleep(wait)
         return max(wait, 0.0)
 
+    def pause(self, seconds: float) -> None:
+        """Send nothing for `seconds` from now (a server said its budget is spent), whatever the rate."""
+        until = time.monotonic() + seconds
+        with self._lock:
+            if self._state_file is None:
+                self._next = max(self._next, until)
+                return
+            with self._open_state() as state:
+                slot = max(until, _stored_time(state.read()))
+                state.seek(0)
+                state.truncate()
+                state.write(repr(slot).encode())
+
     def _reserve_local(self, now: float) -> float:
         slot = max(now, self._next)
         self._next = slot + self._interval
         return slot
 
     def _reserve_shared(self, now: float) -> float:
-        assert self._state_file is not None
-        self._state_file.parent.mkdir(parents=True, exist_ok=True)
-        with self._state_file.open("a+b") as state:
-            fcntl.flock(state, fcntl.LOCK_EX)  # released when the file closes
-            state.seek(0)
+        with self._open_state() as state:
             slot = max(now, _stored_time(state.read()))
             state.seek(0)
             state.truncate()
             state.write(repr(slot + self._interval).encode())
         return slot
+
+    @contextlib.contextmanager
+    def _open_state(self) -> Iterator[BinaryIO]:
+        """The state file, locked (`flock`) until the block ends, positioned at its start."""
+        assert self._state_file is not None
+        self._state_file.parent.mkdir(parents=True, exist_ok=True)
+        with self._state_file.open("a+b") as state:
+            fcntl.flock(state, fcntl.LOCK_EX)  # released when the file closes
+            state.seek(0)
+            yield state
 
 
 def _stored_time(text: bytes) -> float:

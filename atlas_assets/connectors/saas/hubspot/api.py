@@ -16,6 +16,7 @@ from hubspot import HubSpot
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.connectors.http.rate_limit import RateLimiter
 from atlas_assets.connectors.http.retries import call_sdk_with_retries
 from atlas_assets.connectors.saas.hubspot.catalog import modified_property, property_kind
 from atlas_assets.connectors.saas.hubspot.errors import HUBSPOT_ERRORS, status_of
@@ -52,14 +53,17 @@ class HubSpotApi:
         oauth: OAuthRefresh | None,
         retry: RetryConfig,
         stats: dict[str, int | str],
+        limiter: RateLimiter,
     ):
         self.host = api_base_url.rstrip("/")
         self.oauth = oauth
         self.retry = retry
         self.stats = stats
-        for counter in ("requests", "pages", "rate_limit_waits", "token_refreshes"):
+        self.limiter = limiter
+        for counter in ("requests", "pages", "rate_limit_waits", "token_refreshes", "throttle_pauses"):
             stats.setdefault(counter, 0)
         stats.setdefault("rate_limit_wait_seconds", 0)
+        stats.setdefault("throttle_wait_seconds", 0)
         self.secrets = [s for s in (access_token, *(self._oauth_secrets())) if s]
         self.client = self._client(access_token) if access_token else self._refreshed()
 
@@ -135,17 +139,27 @@ class HubSpotApi:
         """One request, retried per the policy; with OAuth, a 401 refreshes the token once."""
 
         def attempt() -> dict[str, Any]:
-            self._count("requests")
             try:
-                return json.loads(send(self.client).data)
+                return self._send(send)
             except HUBSPOT_ERRORS.errors as exc:
                 if status_of(exc) != 401 or self.oauth is None:
                     raise
             self.client = self._refreshed()
-            self._count("requests")
-            return json.loads(send(self.client).data)  # a second 401 is permanent
+            return self._send(send)  # a second 401 is permanent
 
         return call_sdk_with_retries(attempt, self.retry, HUBSPOT_ERRORS, self._waited, self.secrets)
+
+    def _send(self, send: Callable[[HubSpot], Any]) -> dict[str, Any]:
+        """One request through the source's rate limiter; its rate-limit headers are heeded."""
+        waited = self.limiter.acquire()
+        self.stats["throttle_wait_seconds"] = round(float(self.stats["throttle_wait_seconds"]) + waited, 3)
+        self._count("requests")
+        response = send(self.client)
+        pause = budget_pause(response.headers)
+        if pause:
+            self._count("throttle_pauses")
+            self.limiter.pause(pause)
+        return json.loads(response.data)
 
     def _refreshed(self) -> HubSpot:
         oauth = self.oauth
@@ -181,6 +195,25 @@ class HubSpotApi:
         self.stats["rate_limit_wait_seconds"] = round(
             float(self.stats["rate_limit_wait_seconds"]) + seconds, 3
         )
+
+
+def budget_pause(headers: Any) -> float:
+    """Seconds to send nothing, from HubSpot's `X-HubSpot-RateLimit-*` headers: the rest of the
+    rolling window (`-Interval-Milliseconds`) once its `-Remaining` is spent, or a second once
+    `-Secondly-Remaining` is. Search responses carry no such headers: the limiter's rate covers them."""
+
+    def number(name: str) -> float | None:
+        value = headers.get(name) if headers is not None else None
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+    if number("X-HubSpot-RateLimit-Remaining") == 0:
+        return (number("X-HubSpot-RateLimit-Interval-Milliseconds") or 10_000) / 1000
+    if number("X-HubSpot-RateLimit-Secondly-Remaining") == 0:
+        return 1.0
+    return 0.0
 
 
 def _millis(moment: dt.datetime) -> int:

@@ -77,6 +77,12 @@ class HubSpotSourceConfig(SourceConfigBase):
         description="API base URL (proxies, tests); a secret, as a proxy URL may hold credentials. "
         "HubSpot's own by default.",
     )
+    rate_limit: float = Field(
+        default=5.0,
+        gt=0,
+        description="Requests per second for the whole source (all its objects in a run); HubSpot's "
+        "search limit by default. `X-HubSpot-RateLimit-*` headers pause it when a budget is spent.",
+    )
     objects: Annotated[dict[ObjectName, HubSpotObjectConfig], BeforeValidator(_with_upsert_defaults)] = Field(
         min_length=1
     )
@@ -109,4 +115,5 @@ class HubSpotSourceConfig(SourceConfigBase):
             client_id=self.client_id,
             client_secret=secret(self.client_secret),
             refresh_token=secret(self.refresh_token),
+            rate_limit=self.rate_limit,
         )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import dagster as dg
 import pyarrow as pa
+from pydantic import PrivateAttr
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.arrow import UTC_TIMESTAMP
 from atlas_assets.connectors.contract import DeletedKeys, ExtractItem, ExtractRequest, SourceConnector
 from atlas_assets.connectors.errors import PermanentSourceError
+from atlas_assets.connectors.http.rate_limit import RateLimiter, run_state_file
 from atlas_assets.connectors.secrets import OptionalSecretText, SecretText
 
 if TYPE_CHECKING:
@@ -35,6 +39,15 @@ class HubSpotResource(SourceConnector):
     client_id: str | None = None
     client_secret: OptionalSecretText = None
     refresh_token: OptionalSecretText = None
+    rate_limit: float = 5.0
+
+    _limiter: RateLimiter | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Taken before secrets resolve: the identity holds `${VAR}` text, never a credential.
+        identity = json.dumps(self.model_dump(), sort_keys=True, default=str)
+        self._limiter = RateLimiter(self.rate_limit, run_state_file(context, identity))
+        super().setup_for_execution(context)
 
     def check_connection(self) -> None:
         """One authenticated call (`GET /crm/v3/properties/contacts`), after the OAuth exchange if any."""
@@ -99,7 +112,9 @@ class HubSpotResource(SourceConnector):
         oauth = None
         if self.access_token is None and self.client_id and self.client_secret and self.refresh_token:
             oauth = OAuthRefresh(self.client_id, self.client_secret, self.refresh_token)
-        return HubSpotApi(self.api_base_url, self.access_token, oauth, retry, stats)
+        if self._limiter is None:  # used outside a run: the schedule is this process's own
+            self._limiter = RateLimiter(self.rate_limit)
+        return HubSpotApi(self.api_base_url, self.access_token, oauth, retry, stats, self._limiter)
 
 
 def _archived_at(obj: dict) -> dt.datetime | None:

@@ -18,6 +18,7 @@ import functools
 import itertools
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ class Request:
     query: dict[str, str]
     body: dict[str, Any]
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -69,6 +71,14 @@ class HubSpotServer:
         self.requests: list[Request] = []
         self.faults: list[Fault] = []
         self.valid_tokens: set[str] = {ACCESS_TOKEN}
+        self.budget: dict[str, str] = {
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+            "X-HubSpot-RateLimit-Max": "190",
+            "X-HubSpot-RateLimit-Remaining": "189",
+            "X-HubSpot-RateLimit-Secondly": "19",
+            "X-HubSpot-RateLimit-Secondly-Remaining": "18",
+        }
+        """Rate-limit headers of every non-search response (HubSpot sends none with search results)."""
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
         self.port = free_port()
@@ -156,7 +166,8 @@ class HubSpotServer:
             )
         parts = request.path.strip("/").split("/")
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4:
-            return self._properties(parts[3], correlation)
+            status, body, headers = self._properties(parts[3], correlation)
+            return status, body, {**headers, **self.budget}
         if parts[:3] == ["crm", "v3", "objects"] and len(parts) >= 4:
             object_type = parts[3]
             if object_type not in self.objects:
@@ -164,7 +175,7 @@ class HubSpotServer:
                     400, f"Unable to infer object type from: {object_type}", "VALIDATION_ERROR", correlation
                 )
             if len(parts) == 4 and request.method == "GET":
-                return 200, self._list(object_type, request.query), {}
+                return 200, self._list(object_type, request.query), dict(self.budget)
             if parts[4:] == ["search"] and request.method == "POST":
                 return self._search(object_type, request.body, correlation)
         return _error(404, f"Unknown path {request.method} {request.path}", "OBJECT_NOT_FOUND", correlation)

@@ -347,6 +347,37 @@ def test_a_429_storm_is_retried_per_request_with_retry_after(tmp_path, hubspot):
     assert len(hubspot.of("POST", "/search")) == 5
 
 
+def test_searches_are_spaced_by_the_sources_rate_limit(tmp_path, hubspot):
+    for n in range(1, 602):
+        deal(hubspot, n, DAY1 + dt.timedelta(seconds=n))
+    atlas = hubspot_platform(tmp_path, hubspot, objects="[deals]\n            rate_limit: 4")
+
+    atlas.materialize("acme/crm/deals", partition=part(DAY1))
+
+    searches = [r.at for r in hubspot.of("POST", "/search")]
+    assert len(searches) == 4
+    # Send times are 0.25 s apart; arrival times jitter by a few milliseconds each.
+    assert searches[-1] - searches[0] >= 0.7
+
+
+def test_a_spent_rate_limit_window_pauses_the_source_before_its_next_request(tmp_path, hubspot):
+    deal(hubspot, 1, DAY1 + dt.timedelta(hours=1))
+    hubspot.budget = {
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "1500",
+        "X-HubSpot-RateLimit-Max": "100",
+        "X-HubSpot-RateLimit-Remaining": "0",
+    }
+    atlas = hubspot_platform(tmp_path, hubspot)
+
+    result = atlas.materialize("acme/crm/deals", partition=part(DAY1))
+
+    properties, search = hubspot.of("GET", "/properties/")[0], hubspot.of("POST", "/search")[0]
+    assert search.at - properties.at >= 1.45
+    metadata = result.asset_materializations_for_node(NODE.format("deals"))[0].metadata
+    assert metadata["atlas/source/throttle_pauses"].value >= 1
+    assert metadata["atlas/source/rate_limit_waits"].value == 0  # no 429 was needed
+
+
 def test_throttling_beyond_the_retry_budget_fails_with_hubspots_message(tmp_path, hubspot):
     atlas = hubspot_platform(tmp_path, hubspot, retry="retry: {max_retries: 2, delay_seconds: 0.01}")
     for _ in range(5):
