@@ -12,6 +12,7 @@ from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.secret import secret_values
 from atlas_assets.factory.assets import build_ingestion_asset
+from atlas_assets.factory.executor import step_count_executor
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources
 from atlas_assets.factory.schedules import build_schedules
 from atlas_assets.factory.source_checks import build_check_sources_job
@@ -46,6 +47,7 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         ],
         schedules=[*schedules, *maintenance_schedules],
         resources=build_shared_resources(config),
+        executor=step_count_executor,
     )
     notify = failure_notification_sensor(specs, secret_values(config))
     ops = dg.Definitions(sensors=[notify] if notify else [])
