@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 # Dagster exports no public way to name the materialization a hand-built evaluation checked.
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
@@ -26,7 +26,11 @@ from atlas_assets.checks.quality.check import quality_check_specs, run_quality_c
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.iceberg.partition_rows import PartitionRows, split_by_partition
-from atlas_assets.iceberg.table_writer import WriteReport
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
+
+    from atlas_assets.iceberg.table_writer import WriteReport
 
 QUARANTINE_CHECK = "no_quarantined_rows"
 

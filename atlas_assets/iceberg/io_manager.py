@@ -1,9 +1,13 @@
-"""The Iceberg IO manager: each output becomes one atomic commit; inputs read a window back."""
+"""The Iceberg IO manager: each output becomes one atomic commit; inputs read a window back.
+
+The writer and its helpers are imported when a run writes: they import `pyarrow.dataset`, which
+imports pandas, and loading definitions (every webserver, daemon and run start) needs neither.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pyarrow as pa
@@ -14,15 +18,14 @@ from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
 from atlas_assets.iceberg.deletes import DeleteError
-from atlas_assets.iceberg.orphan_files import remove_files_of_ended_runs
-from atlas_assets.iceberg.partition_figures import partition_figures
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
-from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
-from atlas_assets.iceberg.table_writer import TableWriter, WriteReport
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import LineageValues
 from atlas_assets.ingest.source_extract import SourceExtract, permanent_failure
+
+if TYPE_CHECKING:
+    from atlas_assets.iceberg.table_writer import WriteReport
 
 # Definition metadata keys that tell the IO manager how an asset's table is laid out.
 TABLE_KEY = "atlas/table"
@@ -80,6 +83,9 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         )
 
     def _write(self, plan: WritePlan, open_batches: Any, extract: SourceExtract | None) -> WriteReport:
+        from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
+        from atlas_assets.iceberg.table_writer import TableWriter
+
         writer = TableWriter(self.catalog.catalog, self.target_file_mb * 1024 * 1024, self.quarantine_suffix)
         try:
             return writer.write(plan, open_batches)
@@ -93,6 +99,8 @@ class IcebergIOManager(dg.ConfigurableIOManager):
 
         Best effort: the run's own commit is done, so a failure here is logged, never raised.
         """
+        from atlas_assets.iceberg.orphan_files import remove_files_of_ended_runs
+
         instance = context.step_context.instance
 
         def run_ended(run_id: str) -> bool:
@@ -204,6 +212,8 @@ def _partition_scoped_metadata(
     Dagster copies the output's metadata onto every partition's materialization; partition-scoped
     metadata overrides it key by key. Returns the run-wide figures, under names that say so.
     """
+    from atlas_assets.iceberg.partition_figures import partition_figures
+
     partitions_def = context.asset_partitions_def
     assert isinstance(partitions_def, dg.TimeWindowPartitionsDefinition)
     windows = {

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.window_bounds import arrow_storage, window_bound
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds  # imports pandas: not at definitions load
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,10 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from atlas_assets.checks.quality.contract import QualityContract, build_contract
 from atlas_assets.checks.quality.contract_file import ContractFile, read_contract_file
@@ -33,6 +32,10 @@ from atlas_assets.config.location import runner_config_path
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.iceberg.partition_rows import PartitionRows
+
+if TYPE_CHECKING:
+    # pyarrow.dataset imports pandas: a run's checks need it, loading definitions does not.
+    import pyarrow.dataset as ds
 
 # Lineage columns Atlas stamps on every row: they say nothing about the source data's quality and
 # would only make exact-schema checks fail.
@@ -91,6 +94,8 @@ def run_quality_checks(
     """
     if not spec.config.quality.enabled:
         return []
+    import pyarrow.dataset as ds
+
     contract = object_contract(spec)
     if isinstance(data, pa.Table):
         data = ds.dataset(data)

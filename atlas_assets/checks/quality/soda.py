@@ -12,14 +12,16 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import yaml
 
 from atlas_assets.checks.quality.contract_file import ContractFile, FileProblem
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 DATA_SOURCE_NAME = "atlas"
 SCHEMA = "main"
@@ -148,6 +150,8 @@ def _expose(connection: Any, view: str, data: pa.Table | ds.Dataset, where: str 
     Arrow's read-ahead and grows with the data, so files are read directly. Tables, in-memory
     datasets and object-store files are registered as Arrow (zero-copy for tables).
     """
+    import pyarrow.dataset as ds
+
     if isinstance(data, ds.FileSystemDataset) and isinstance(data.filesystem, pafs.LocalFileSystem):
         columns = ", ".join(f'"{name}"' for name in data.schema.names)
         files = ", ".join("'" + path.replace("'", "''") + "'" for path in data.files)

@@ -50,9 +50,10 @@ if TYPE_CHECKING:
 MIN_BLOCK_BYTES = 1 << 20
 MAX_BLOCK_BYTES = 128 << 20
 
-# What Arrow reads as null in typed columns; declared columns, read as text, get the same.
-_NULL_MARKERS = pa.array(pacsv.ConvertOptions().null_values, type=pa.string())
-_EMPTY = pa.array([""], type=pa.string())
+# What Arrow reads as null in typed columns; declared columns, read as text, get the same. Plain
+# tuples: building an Arrow array at import would import pandas with every definitions load.
+_NULL_MARKERS = tuple(pacsv.ConvertOptions().null_values)
+_EMPTY = ("",)
 _CONVERSION_ERROR = re.compile(
     r"In CSV column #(?P<index>\d+): (?:Row #\d+: )?CSV conversion error to (?P<type>[^:]+):"
 )
@@ -308,7 +309,7 @@ def _with_nulls(batch: pa.RecordBatch, null_marked: tuple[str, ...]) -> pa.Recor
         if not pa.types.is_string(field.type):
             continue
         column = batch.column(index)
-        nulls = _NULL_MARKERS if field.name in null_marked else _EMPTY
+        nulls = pa.array(_NULL_MARKERS if field.name in null_marked else _EMPTY, type=pa.string())
         marked = pc.fill_null(pc.is_in(column, value_set=nulls), False)
         if not pc.any(marked).as_py():
             continue

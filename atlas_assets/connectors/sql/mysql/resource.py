@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.sql.codecs import decode_rows
-from atlas_assets.connectors.sql.mysql.types import mysql_codec
 from atlas_assets.connectors.sql.select import SelectPlan, compile_for_driver, plan_text_select
 from atlas_assets.connectors.sql.server import ServerSourceConfig, ServerSqlResource, driver_connection
 
@@ -72,6 +71,9 @@ class MysqlResource(ServerSqlResource):
         return engine
 
     def plan(self, request: ExtractRequest) -> SelectPlan:
+        # Imported here: SQLAlchemy's MySQL dialect is not needed to load definitions.
+        from atlas_assets.connectors.sql.mysql.types import mysql_codec
+
         return plan_text_select(self.engine(), request, self.db_schema, mysql_codec, describe_mysql_query)
 
     def stream(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:

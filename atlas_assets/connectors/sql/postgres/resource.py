@@ -21,7 +21,6 @@ from pydantic import Field
 from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.sql.codecs import decode_rows
 from atlas_assets.connectors.sql.postgres.copy import copy_batches, copy_sql
-from atlas_assets.connectors.sql.postgres.types import postgres_codec
 from atlas_assets.connectors.sql.select import SelectPlan, compile_for_driver, plan_text_select
 from atlas_assets.connectors.sql.server import ServerSourceConfig, ServerSqlResource, driver_connection
 
@@ -78,6 +77,9 @@ class PostgresResource(ServerSqlResource):
         return args | {k: v for k, v in tls.items() if v is not None}
 
     def plan(self, request: ExtractRequest) -> SelectPlan:
+        # Imported here: SQLAlchemy's PostgreSQL dialect is not needed to load definitions.
+        from atlas_assets.connectors.sql.postgres.types import postgres_codec
+
         return plan_text_select(
             self.engine(),
             request,
