@@ -17,7 +17,6 @@ from atlas_assets.config.objects import WriteMode
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.iceberg.conform import ConformError
-from atlas_assets.iceberg.deletes import DeleteError
 from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 from atlas_assets.iceberg.write_plan import WritePlan
@@ -83,6 +82,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         )
 
     def _write(self, plan: WritePlan, open_batches: Any, extract: SourceExtract | None) -> WriteReport:
+        from atlas_assets.iceberg.deletes import DeleteError
         from atlas_assets.iceberg.schema_evolution import IncompatibleSchemaChangeError
         from atlas_assets.iceberg.table_writer import TableWriter
 

@@ -19,10 +19,7 @@ from atlas_assets.config.maintenance import MaintenanceConfig
 from atlas_assets.config.naming import TENANT_TAG, maintenance_job_name, schedule_name
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
-from atlas_assets.iceberg.compaction import CompactionReport, compact_small_files
-from atlas_assets.iceberg.orphan_files import older_than, remove_orphan_files
 from atlas_assets.iceberg.resources import IcebergCatalogResource
-from atlas_assets.iceberg.snapshot_expiry import expire_snapshots
 from atlas_assets.ops.maintenance.windows import window_of
 
 _MB = 1024 * 1024
@@ -128,6 +125,12 @@ def _maintain(
 ) -> dict[str, int]:
     """Compaction first, so its snapshot is one of those `retain_last` keeps and the small
     files it replaced are expired with the snapshots that held them."""
+    # Imported by the run: they import pyarrow.dataset (and so pandas), which loading definitions
+    # does not need.
+    from atlas_assets.iceberg.compaction import CompactionReport, compact_small_files
+    from atlas_assets.iceberg.orphan_files import older_than, remove_orphan_files
+    from atlas_assets.iceberg.snapshot_expiry import expire_snapshots
+
     label = f"{spec.label} maintenance"
     compaction = (
         compact_small_files(load, window_of(spec), target_bytes, run_id, label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pyiceberg.conversions import from_bytes
 from pyiceberg.manifest import DataFile
@@ -12,8 +13,10 @@ from pyiceberg.types import DateType, TimestampType, TimestamptzType
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.factory.partitions import partitions_def_for
-from atlas_assets.iceberg.compaction import WindowOf
 from atlas_assets.ingest.lineage_columns import PARTITION_FIELD
+
+if TYPE_CHECKING:
+    from atlas_assets.iceberg.compaction import WindowOf  # imports pandas: not at definitions load
 
 WHOLE_TABLE = "*"
 
