@@ -1,6 +1,7 @@
-"""SaaS ingest: Stripe customers from the local Stripe-speaking server into Iceberg through Dagster.
+"""SaaS ingest: Stripe customers and HubSpot contacts from local vendor-speaking servers into
+Iceberg through Dagster.
 
-Two paths, each in a fresh process that reports its own peak RSS (the server runs in this
+Three paths, each in a fresh process that reports its own peak RSS (the server runs in this
 process, so its memory and CPU are not counted in the ingest's RSS, but share the machine).
 Peak RSS is the child's `VmHWM`, not `ru_maxrss`: Linux carries `ru_maxrss` over fork and exec,
 so a child of this process (which holds every served object) would report this process's size.
@@ -9,9 +10,15 @@ so a child of this process (which holds every served object) would report this p
   recent day, read as the upsert of that day's partition;
 - `listing`: the same number of balance transactions on one day, listed by `created` window.
 
-Requests made are compared with the minimum, ⌈objects / 100⌉ pages.
+- `hubspot search`: `--contacts` contacts modified on one day, read by the CRM search API as the
+  upsert of that day (200 a page), through the official `hubspot-api-client`. The source's
+  `rate_limit` is raised to 1,000/s so the connector, not HubSpot's 5 searches/s, is measured;
+  at HubSpot's limit the same requests take at least requests / 5 seconds.
 
-    .venv/bin/python benchmarks/saas_ingest.py --customers 50000 200000
+Requests made are compared with the minimum: ⌈objects / 100⌉ Stripe pages; for HubSpot one
+properties call, ⌈contacts / 200⌉ searches and one archived-list page.
+
+    .venv/bin/python benchmarks/saas_ingest.py --customers 50000 200000 --contacts 50000 200000
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from atlas_assets_tests.connectors.saas.hubspot.server import ACCESS_TOKEN, HubSpotServer
 from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
 
 RUN = """
@@ -40,12 +48,12 @@ defs = build_definitions(*load_runner_config("{runner}"))
 job = defs.resolve_implicit_global_asset_job_def()
 start = time.perf_counter()
 result = job.execute_in_process(
-    asset_selection=[dg.AssetKey(["bench", "billing", "{object}"])],
+    asset_selection=[dg.AssetKey(["bench", "{source}", "{object}"])],
     partition_key="{partition}",
     instance=dg.DagsterInstance.ephemeral(),
 )
 seconds = time.perf_counter() - start
-m = result.asset_materializations_for_node("bench__billing__{object}")[0].metadata
+m = result.asset_materializations_for_node("bench__{source}__{object}")[0].metadata
 print(json.dumps({{"rows": m["dagster/row_count"].value, "seconds": seconds,
                   "requests": m["atlas/source/requests"].value,
                   "peak_rss_mb": peak_rss_mb()}}))
@@ -60,7 +68,7 @@ def peak_rss_mb():
 """
 
 
-def runner_yaml(root: Path, url: str) -> Path:
+def runner_yaml(root: Path, stripe_url: str, hubspot_url: str) -> Path:
     path = root / "runner.yaml"
     path.write_text(
         textwrap.dedent(f"""
@@ -77,10 +85,17 @@ def runner_yaml(root: Path, url: str) -> Path:
               billing:
                 kind: stripe
                 api_key: "${{BENCH_STRIPE_KEY}}"
-                api_base_url: "{url}"
+                api_base_url: "{stripe_url}"
                 objects:
                   customers: {{quality: {{enabled: false}}}}
                   balance_transactions: {{quality: {{enabled: false}}}}
+              crm:
+                kind: hubspot
+                access_token: "${{BENCH_HUBSPOT_TOKEN}}"
+                api_base_url: "{hubspot_url}"
+                rate_limit: 1000
+                objects:
+                  contacts: {{quality: {{enabled: false}}}}
         """)
     )
     return path
@@ -121,8 +136,38 @@ def fill(server: StripeServer, count: int, day: dt.datetime, old_day: dt.datetim
         )
 
 
+def fill_contacts(server: HubSpotServer, count: int, day: dt.datetime) -> None:
+    server.define(
+        "contacts",
+        email="string",
+        firstname="string",
+        lastname="string",
+        phone="string",
+        lifecyclestage="enumeration",
+        hs_analytics_num_visits="number",
+        total_revenue="number:currency",
+        createdate="datetime",
+    )
+    step = 86_400 / count
+    for i in range(count):
+        modified = day + dt.timedelta(seconds=i * step)
+        server.put(
+            "contacts",
+            i + 1,
+            modified,
+            email=f"contact{i}@bench.test",
+            firstname=f"First{i}",
+            lastname=f"Last{i}",
+            phone=f"+33 4 {i % 100:02d} {i % 10_000:04d}",
+            lifecyclestage="lead" if i % 3 else "customer",
+            hs_analytics_num_visits=str(i % 40),
+            total_revenue=f"{i % 10_000}.{i % 100:02d}",
+            createdate=modified.isoformat().replace("+00:00", "Z"),
+        )
+
+
 def measure(script: str) -> dict[str, float]:
-    env = {**os.environ, "BENCH_STRIPE_KEY": API_KEY}
+    env = {**os.environ, "BENCH_STRIPE_KEY": API_KEY, "BENCH_HUBSPOT_TOKEN": ACCESS_TOKEN}
     completed = subprocess.run(
         [sys.executable, "-c", PEAK_RSS + script], capture_output=True, text=True, env=env, check=False
     )
@@ -133,29 +178,49 @@ def measure(script: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--customers", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--customers", type=int, nargs="*", default=[200_000])
+    parser.add_argument("--contacts", type=int, nargs="*", default=[200_000])
     args = parser.parse_args()
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day, old_day = today - dt.timedelta(days=2), dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     print("| path | rows | seconds | rows/s | requests (minimum) | peak RSS MB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for count in args.customers:
-        server = StripeServer()
-        fill(server, count, day, old_day)
-        minimum = math.ceil(count / 100)
-        with server.running(), tempfile.TemporaryDirectory() as tmp:
-            runner = runner_yaml(Path(tmp), server.url)
-            for label, obj, when in (
-                ("events feed", "customers", day),
-                ("listing", "balance_transactions", old_day),
-            ):
-                result = measure(RUN.format(runner=runner, object=obj, partition=when.date().isoformat()))
-                print(
-                    f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | "
-                    f"{result['rows'] / result['seconds']:,.0f} | {result['requests']:,} ({minimum:,}) | "
-                    f"{result['peak_rss_mb']:.0f} |",
-                    flush=True,
-                )
+        stripe = StripeServer()
+        fill(stripe, count, day, old_day)
+        for label, obj, when in (
+            ("events feed", "customers", day),
+            ("listing", "balance_transactions", old_day),
+        ):
+            run_one(label, stripe, HubSpotServer(), "billing", obj, when, count, math.ceil(count / 100))
+    for count in args.contacts:
+        hubspot = HubSpotServer()
+        fill_contacts(hubspot, count, day)
+        minimum = 1 + math.ceil(count / 200) + 1
+        run_one("hubspot search", StripeServer(), hubspot, "crm", "contacts", day, count, minimum)
+
+
+def run_one(
+    label: str,
+    stripe: StripeServer,
+    hubspot: HubSpotServer,
+    source: str,
+    obj: str,
+    when: dt.datetime,
+    count: int,
+    minimum: int,
+) -> None:
+    with stripe.running(), hubspot.running(), tempfile.TemporaryDirectory() as tmp:
+        runner = runner_yaml(Path(tmp), stripe.url, hubspot.url)
+        result = measure(
+            RUN.format(runner=runner, source=source, object=obj, partition=when.date().isoformat())
+        )
+    print(
+        f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | "
+        f"{result['rows'] / result['seconds']:,.0f} | {result['requests']:,} ({minimum:,}) | "
+        f"{result['peak_rss_mb']:.0f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

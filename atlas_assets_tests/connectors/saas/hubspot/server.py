@@ -13,6 +13,7 @@ category}`; 429 with HubSpot's rate-limit headers. Every request is recorded.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
@@ -81,6 +82,8 @@ class HubSpotServer:
         """Rate-limit headers of every non-search response (HubSpot sends none with search results)."""
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
+        self._version = 0
+        self._keyset_cache: dict[tuple, list[dict[str, Any]]] = {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -113,6 +116,7 @@ class HubSpotServer:
             obj["archivedAt"] = _iso(archived_at)
         with self._lock:
             self.objects.setdefault(object_type, {})[str(object_id)] = obj
+            self._version += 1
 
     def fail_next(
         self, status: int, message: str, category: str, from_request: int = 1, **headers: str
@@ -271,16 +275,18 @@ class HubSpotServer:
         if start + limit > SEARCH_CAP:
             return _error(400, "There was a problem with the request.", "VALIDATION_ERROR", correlation)
         groups = body.get("filterGroups") or []
-        rows = [
-            o
-            for o in self.objects[object_type].values()
-            if not o["archived"] and (not groups or any(_matches(o, g["filters"]) for g in groups))
-        ]
-        for sort in reversed(body.get("sorts") or []):
-            rows.sort(
-                key=lambda o, s=sort: _sort_key(o, s["propertyName"]),
-                reverse=sort.get("direction") == "DESCENDING",
-            )
+        rows = self._keyset(object_type, body)
+        if rows is None:
+            rows = [
+                o
+                for o in self.objects[object_type].values()
+                if not o["archived"] and (not groups or any(_matches(o, g["filters"]) for g in groups))
+            ]
+            for sort in reversed(body.get("sorts") or []):
+                rows.sort(
+                    key=lambda o, s=sort: _sort_key(o, s["propertyName"]),
+                    reverse=sort.get("direction") == "DESCENDING",
+                )
         page = rows[start : start + limit]
         result: dict[str, Any] = {
             "total": len(rows),
@@ -289,6 +295,31 @@ class HubSpotServer:
         if start + limit < len(rows):
             result["paging"] = {"next": {"after": str(start + limit)}}
         return 200, result, {}
+
+    def _keyset(self, object_type: str, body: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The answer to a keyset page (one filter group, `hs_object_id GT` and ascending by it),
+        from the group's other filters matched once per data version: paging through 200,000
+        objects (the benchmark) stays linear. None for any other query shape."""
+        groups = body.get("filterGroups") or []
+        if len(groups) != 1 or body.get("sorts") != [
+            {"propertyName": "hs_object_id", "direction": "ASCENDING"}
+        ]:
+            return None
+        filters = groups[0]["filters"]
+        after = [f for f in filters if f["propertyName"] == "hs_object_id" and f["operator"] == "GT"]
+        rest = [f for f in filters if f not in after]
+        key = (object_type, json.dumps(rest, sort_keys=True), self._version)
+        with self._lock:
+            if key not in self._keyset_cache:
+                matching = [
+                    o for o in self.objects[object_type].values() if not o["archived"] and _matches(o, rest)
+                ]
+                self._keyset_cache = {key: sorted(matching, key=lambda o: int(o["id"]))}
+            rows = self._keyset_cache[key]
+        if not after:
+            return rows
+        start = bisect.bisect_right(rows, int(float(after[0]["value"])), key=lambda o: int(o["id"]))
+        return rows[start:]
 
 
 def _sort_key(obj: dict[str, Any], name: str) -> Any:
