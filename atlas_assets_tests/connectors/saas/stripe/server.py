@@ -141,9 +141,10 @@ class StripeServer:
     def _list(self, resource: str, query: dict[str, str], headers: dict) -> tuple[int, dict, dict]:
         limit = int(query.get("limit", 10))
         if not 1 <= limit <= 100:
+            message = "This value must be greater than or equal to 1 and less than or equal to 100."
             return (
                 400,
-                _error("invalid_request_error", "Invalid integer: limit", "parameter_invalid_integer"),
+                _error("invalid_request_error", message, "parameter_invalid_integer", "limit"),
                 headers,
             )
         rows, positions = self._matching(resource, query)
@@ -151,7 +152,11 @@ class StripeServer:
             position = positions.get(query["starting_after"])
             if position is None:
                 message = f"No such object: '{query['starting_after']}'"
-                return 400, _error("invalid_request_error", message, "resource_missing"), headers
+                return (
+                    400,
+                    _error("invalid_request_error", message, "resource_missing", "starting_after"),
+                    headers,
+                )
             rows = rows[position + 1 :]
         page = rows[:limit]
         body = {"object": "list", "url": f"/v1/{resource}", "has_more": len(rows) > limit, "data": page}
@@ -184,10 +189,15 @@ def _in_created_range(created: int, query: dict[str, str]) -> bool:
     )
 
 
-def _error(error_type: str, message: str, code: str | None = None) -> dict:
+def _error(error_type: str, message: str, code: str | None = None, param: str | None = None) -> dict:
+    """Stripe's error body (`api_errors` in the OpenAPI spec): `doc_url` with a `code`, `param` when
+    one parameter is at fault."""
     error = {"type": error_type, "message": message, "request_log_url": "https://dashboard.stripe.com/logs"}
     if code:
         error["code"] = code
+        error["doc_url"] = f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
+    if param:
+        error["param"] = param
     return {"error": error}
 
 
