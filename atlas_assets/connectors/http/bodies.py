@@ -9,6 +9,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any, Literal
 
+import msgspec
+
 from atlas_assets.connectors.errors import PermanentSourceError
 
 BodyFormat = Literal["auto", "json", "jsonl", "csv", "xml"]
@@ -101,6 +103,11 @@ def _format_of(content_type: str) -> str:
 
 
 def _json(content: bytes, where: str, offset: int) -> Any:
+    try:
+        return msgspec.json.decode(content)  # ~4x the standard library, integers kept exact
+    except msgspec.DecodeError:
+        pass
+    # Only a body that fails: the standard library's message says what is wrong, and where.
     try:
         return json.loads(content)
     except UnicodeDecodeError as exc:

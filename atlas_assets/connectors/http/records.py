@@ -23,11 +23,11 @@ What it guarantees:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -125,21 +125,23 @@ class RecordBatcher:
 
 def infer(values: list[Any], nested: NestedMode = "json") -> pa.Array:
     """Values as the Arrow array Arrow infers; text when they disagree or nest (unless `struct`)."""
+    # The few distinct types of a column, found in C: nested JSON text skips building structs.
+    if nested == "json" and any(issubclass(kind, dict | list) for kind in set(map(type, values))):
+        return pa.array(as_text(values), type=pa.string())
     try:
-        array = pa.array(values)
+        return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return pa.array(as_text(values), type=pa.string())
-    if nested == "json" and _is_nested(array.type):
-        return pa.array(as_text(values), type=pa.string())
-    return array
 
 
 def as_text(values: list[Any]) -> list[str | None]:
-    """Strings as they are, everything else as its JSON text (`true`, `12.5`, `{"a": 1}`)."""
-    return [
-        value if value is None or isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-        for value in values
-    ]
+    """Strings as they are, everything else as its compact JSON text (`true`, `12.5`, `{"a":1}`)."""
+    return [value if value is None or isinstance(value, str) else _json_text(value) for value in values]
+
+
+def _json_text(value: Any) -> str:
+    # msgspec writes ~10x faster than json.dumps, and nested columns are text by default.
+    return msgspec.json.encode(value).decode()
 
 
 def timestamps(values: list[Any], encoding: TimestampFormat) -> pa.Array:
@@ -154,7 +156,3 @@ def timestamps(values: list[Any], encoding: TimestampFormat) -> pa.Array:
     )
     from_numbers = pc.cast(pc.round(micros), pa.int64()).cast(UTC_TIMESTAMP)
     return pc.coalesce(from_numbers, parsed)
-
-
-def _is_nested(arrow_type: pa.DataType) -> bool:
-    return pa.types.is_struct(arrow_type) or pa.types.is_list(arrow_type) or pa.types.is_map(arrow_type)
