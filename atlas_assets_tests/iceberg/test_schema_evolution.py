@@ -102,3 +102,21 @@ def test_a_column_first_seen_in_a_later_csv_file_is_added_in_the_same_commit(tmp
     assert len(atlas.snapshots("files__leads")) == 1
     metadata = result.asset_materializations_for_node("demo__files__leads")[0].metadata
     assert metadata["atlas/schema_changes"].value == "created table; added country: string"
+
+
+@pytest.mark.parametrize("declared", ["TEXT", ""], ids=["typed", "untyped"])
+def test_a_sql_column_null_throughout_the_first_batch_keeps_its_later_values(tmp_path, shop, declared):
+    _events(
+        shop,
+        f"id INTEGER, note {declared}, created_at TIMESTAMP",
+        "(1, NULL, '2026-01-01 01:00:00'), (2, NULL, '2026-01-01 02:00:00'), "
+        "(3, 'late', '2026-01-01 03:00:00')",
+    )
+    atlas = platform(
+        tmp_path, shop_source(shop, "events: {cursor: created_at, primary_key: [id], batch_size: 2}")
+    )
+
+    atlas.materialize("demo/shop/events", partition="2026-01-01")
+
+    rows = {r["id"]: r["note"] for r in atlas.table("shop__events").to_pylist()}
+    assert rows == {1: None, 2: None, 3: "late"}

@@ -205,3 +205,21 @@ def test_secrets_never_reach_what_dagster_stores(tmp_path, api, monkeypatch):
     stored = " ".join(str(record) for record in records) + str(atlas.instance.get_run_by_id(result.run_id))
     assert "bad key ***" in failure_message(result)
     assert SECRET not in stored
+
+
+def test_a_401_despite_a_fresh_token_fails_after_one_refresh_without_retries(tmp_path, api, monkeypatch):
+    monkeypatch.setenv("ACME_API_SECRET", SECRET)
+    tokens = TokenServer(api)
+    api.route("/items", lambda r: json_reply({"error": "account suspended"}, status=401))
+    source = rest_body(
+        api.url, {"items": {}}, auth=oauth(api), retry={"max_retries": 5, "delay_seconds": 0.01}
+    )
+    atlas = platform(tmp_path, source)
+
+    result = atlas.materialize("acme/api/items", raise_on_error=False)
+
+    message = failure_message(result)
+    assert message.startswith("acme.api.items: GET /items: HTTP 401 (credentials refused, even after a token")
+    assert "account suspended" in message
+    assert len(api.requests_to("/items")) == 2
+    assert len(tokens.issued) == 2

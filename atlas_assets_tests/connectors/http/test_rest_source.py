@@ -167,3 +167,21 @@ def test_a_missing_records_path_fails_naming_it(tmp_path, api):
         "acme.api.items: GET /items: the response has no 'data.items' (records selector)"
         in failure_message(result)
     )
+
+
+def test_lookback_moves_the_window_start_sent_to_the_api(tmp_path, api):
+    api.route("/items", lambda r: json_reply([{"id": 1, "updated": "2026-01-01T23:00:00Z"}]))
+    objects = {
+        "items": {
+            "cursor": "updated",
+            "lookback": "2h",
+            "incremental": {"start_param": "since", "end_param": "until"},
+        }
+    }
+    atlas = platform(tmp_path, rest_body(api.url, objects))
+
+    atlas.materialize("acme/api/items", partition="2026-01-02")
+
+    [request] = api.requests_to("/items")
+    assert request.params == {"since": "2026-01-01T22:00:00Z", "until": "2026-01-03T00:00:00Z"}
+    assert ids(atlas) == [1]  # inside the lookback, so kept
