@@ -185,3 +185,14 @@ def test_lookback_moves_the_window_start_sent_to_the_api(tmp_path, api):
     [request] = api.requests_to("/items")
     assert request.params == {"since": "2026-01-01T22:00:00Z", "until": "2026-01-03T00:00:00Z"}
     assert ids(atlas) == [1]  # inside the lookback, so kept
+
+
+def test_integers_beyond_64_bits_keep_every_digit(tmp_path, api):
+    api.route("/items", lambda r: Reply(200, b'[{"id": 1, "ref": 123456789012345678901234567890}]'))
+    atlas = platform(tmp_path, rest_body(api.url, {"items": {}}))
+
+    atlas.materialize("acme/api/items")
+
+    assert atlas.table("api__items", namespace="acme").column("ref").to_pylist() == [
+        "123456789012345678901234567890"
+    ]
