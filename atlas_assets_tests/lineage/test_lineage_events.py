@@ -270,3 +270,21 @@ def test_each_partition_of_a_single_run_backfill_completes_with_its_own_row_coun
     }
     assert by_day == {"2026-01-01": 24, "2026-01-02": 24, "2026-01-03": 24}
     assert len({e["run"]["runId"] for e in completes}) == 3
+
+
+def test_each_partition_of_a_single_run_backfill_reports_its_own_check_result(tmp_path, shop, receiver):
+    atlas, sensor = orders_platform(tmp_path, shop, receiver)
+    atlas.materialize("demo/shop/orders", partition_range=("2026-01-01", "2026-01-03"))
+
+    tick(sensor, atlas.instance)
+
+    checks = receiver.named("demo.shop.orders.row_count", "COMPLETE")
+    by_day = {
+        e["run"]["facets"]["nominalTime"]["nominalStartTime"][:10]: e["run"]["facets"]["atlas_asset_check"]
+        for e in checks
+    }
+    assert {day: (facet["passed"], facet["metrics"]["rows_written"]) for day, facet in by_day.items()} == {
+        "2026-01-01": (True, 24),
+        "2026-01-02": (True, 24),
+        "2026-01-03": (True, 24),
+    }
