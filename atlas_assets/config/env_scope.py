@@ -10,7 +10,7 @@ tenant's variable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,11 @@ class EnvScope:
             if isinstance(body, dict) and isinstance(body.get(SHARED_ENV_KEY), list)
         }
         return cls(tuple(str(name) for name in tenants), shared)
+
+    @classmethod
+    def for_tenants(cls, shared_env: Mapping[str, Iterable[str]]) -> EnvScope:
+        """The scope of validated tenants: tenant name → the platform variables it lists in `shared_env`."""
+        return cls(tuple(shared_env), {name: frozenset(names) for name, names in shared_env.items()})
 
     def owner(self, variable: str) -> str | None:
         """The tenant `variable` belongs to (longest matching prefix), or None for a platform variable."""

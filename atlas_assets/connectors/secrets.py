@@ -17,17 +17,23 @@ How a connector declares a secret (and gets tenant scoping and at-rest protectio
 
 Inside `extract` / `check_connection` the field then holds the resolved value. Code that uses a
 resource outside a Dagster run calls `resolve_secrets()` first (it is idempotent).
+
+Run config can replace a resource's texts (the launchpad's `resources:` section), so the tenant
+boundary is checked again when they are expanded: a resource `scoped_to` its place in runner.yaml
+expands only the variables that place may name (`config.env_scope`), whatever the run config says.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Any
+import weakref
+from typing import Annotated, Any, Self
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-from atlas_assets.config.interpolation import EnvRef, expand
+from atlas_assets.config.env_scope import EnvScope
+from atlas_assets.config.interpolation import EnvRef, expand, references
 
 
 class _SecretMarker:
@@ -38,6 +44,9 @@ class _SecretMarker:
 
 
 SECRET = _SecretMarker()
+_SCOPES: weakref.WeakKeyDictionary[dg.ResourceDefinition, tuple[EnvScope, tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
 SecretText = Annotated[str, SECRET]
 """A resource field holding a secret's runner.yaml text (`${VAR}` references unexpanded)."""
 OptionalSecretText = Annotated[str | None, SECRET]
@@ -55,8 +64,27 @@ class ResolvesSecrets(dg.ConfigurableResource):
     """A resource whose `SecretText` / `SecretMapping` fields are expanded when it is set up."""
 
     _secrets_resolved: bool = PrivateAttr(default=False)
+    _env_scope: EnvScope | None = PrivateAttr(default=None)
+    _env_place: tuple[str, ...] = PrivateAttr(default=())
+
+    def scoped_to(self, scope: EnvScope, place: tuple[str, ...]) -> Self:
+        """Expand only variables that `place` (e.g. `("tenants", "acme", "sources", "db")`) may name."""
+        self._env_scope = scope
+        self._env_place = place
+        # Dagster sets a resource up as a new instance built from the run config, without private
+        # attributes; its resource definition (one per instance, cached) is what run config cannot
+        # reach, so the scope is kept against it.
+        _SCOPES[self.get_resource_definition()] = (scope, place)
+        return self
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        try:
+            definition = context.resource_def
+        except dg.DagsterInvariantViolationError:
+            definition = None  # set up outside a job (`process_config_and_initialize`): no run config
+        scoped = _SCOPES.get(definition) if definition is not None else None
+        if scoped is not None:
+            self._env_scope, self._env_place = scoped
         self.resolve_secrets()
 
     def resolve_secrets(self) -> None:
@@ -76,6 +104,7 @@ class ResolvesSecrets(dg.ConfigurableResource):
         self._secrets_resolved = True
 
     def _expanded(self, field: str, text: str) -> str:
+        self._check_scope(field, text)
         value, missing = expand(text, os.environ)
         if missing:
             raise dg.Failure(
@@ -84,3 +113,19 @@ class ResolvesSecrets(dg.ConfigurableResource):
                 allow_retries=False,
             )
         return value
+
+    def _check_scope(self, field: str, text: str) -> None:
+        if self._env_scope is None:
+            return
+        problems = [
+            problem
+            for variable in references(text)
+            if (problem := self._env_scope.problem(self._env_place, variable)) is not None
+        ]
+        if problems:
+            place = ".".join(self._env_place)
+            raise dg.Failure(
+                f"{type(self).__name__}.{field} (of {place}): {'; '.join(problems)}; run config cannot "
+                "point a tenant's resource at variables runner.yaml does not let it read",
+                allow_retries=False,
+            )

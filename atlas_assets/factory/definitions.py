@@ -13,7 +13,7 @@ from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.secret import secret_values
 from atlas_assets.factory.assets import build_ingestion_asset
 from atlas_assets.factory.executor import step_count_executor
-from atlas_assets.factory.resources import build_shared_resources, build_source_resources
+from atlas_assets.factory.resources import build_shared_resources, build_source_resources, env_scope
 from atlas_assets.factory.schedules import build_schedules
 from atlas_assets.factory.source_checks import build_check_sources_job
 from atlas_assets.gdpr import build_gdpr_erase_job
@@ -29,7 +29,7 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
     sensors and the shared resources."""
     jobs, schedules = build_schedules(specs)
     maintenance_jobs, maintenance_schedules = build_maintenance_jobs(config, specs)
-    connectors = build_source_resources(specs)
+    connectors = build_source_resources(specs, env_scope(config))
     with warnings.catch_warnings():
         # single-run backfill policies and partitioned checks are beta/preview APIs; one warning
         # per asset would flood every load's log

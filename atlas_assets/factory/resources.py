@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from atlas_assets.config.env_scope import EnvScope
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.connectors.contract import SourceConnector
@@ -40,10 +41,24 @@ def build_shared_resources(config: RunnerConfig) -> dict[str, Any]:
     }
 
 
-def build_source_resources(specs: list[ObjectSpec]) -> dict[str, SourceConnector]:
-    """One connector per tenant × source, keyed `<tenant>__<source>`."""
+def build_source_resources(
+    specs: list[ObjectSpec], scope: EnvScope | None = None
+) -> dict[str, SourceConnector]:
+    """One connector per tenant × source, keyed `<tenant>__<source>`.
+
+    With `scope` (the runner's tenants), each connector expands at run time only the variables its
+    place in runner.yaml may name, whatever run config does to its texts.
+    """
     resources: dict[str, SourceConnector] = {}
     for spec in specs:
         if spec.resource_key not in resources:
-            resources[spec.resource_key] = spec.source_config.build_resource()  # type: ignore[attr-defined]
+            resource = spec.source_config.build_resource()  # type: ignore[attr-defined]
+            if scope is not None:
+                resource.scoped_to(scope, ("tenants", spec.tenant, "sources", spec.source))
+            resources[spec.resource_key] = resource
     return resources
+
+
+def env_scope(config: RunnerConfig) -> EnvScope:
+    """Which variables each tenant may name (`config.env_scope`), from the validated config."""
+    return EnvScope.for_tenants({name: tenant.shared_env for name, tenant in config.tenants.items()})
