@@ -25,6 +25,8 @@ LIST_PAGE = 100
 """The objects API's largest page."""
 SEARCH_PAGE = 200
 """The search API's largest page."""
+ASSOCIATIONS_BATCH = 1_000
+"""The associations batch read's largest input."""
 
 # Connection failures are retried by `call_with_retries`, so urllib3 must not retry on its own.
 _NO_SDK_RETRIES = urllib3.Retry(total=0, raise_on_status=False)
@@ -132,6 +134,23 @@ class HubSpotApi:
             if len(results) < SEARCH_PAGE or not (page.get("paging") or {}).get("next"):
                 return
             last_id = results[-1]["id"]
+
+    def associated_ids(self, from_type: str, to_type: str, ids: list[str]) -> dict[str, list[str]]:
+        """The ids of `to_type` objects associated with each of `ids`
+        (`POST /crm/v4/associations/{from}/{to}/batch/read`, one request per 1,000 ids)."""
+        found: dict[str, list[str]] = {object_id: [] for object_id in ids}
+        for start in range(0, len(ids), ASSOCIATIONS_BATCH):
+            request = {"inputs": [{"id": object_id} for object_id in ids[start : start + ASSOCIATIONS_BATCH]]}
+            body = self._call(
+                lambda c, r=request: c.crm.associations.v4.batch_api.get_page(
+                    from_type, to_type, r, _preload_content=False
+                )
+            )
+            for result in body.get("results", []):
+                found[str(result["from"]["id"])] = sorted(
+                    str(to["toObjectId"]) for to in result.get("to", [])
+                )
+        return found
 
     # --- plumbing -----------------------------------------------------------------------------
 

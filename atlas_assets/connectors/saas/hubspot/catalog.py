@@ -42,3 +42,8 @@ def property_kind(definition: dict[str, Any]) -> str:
     kind = str(definition.get("type", "string"))
     money = definition.get("showCurrencySymbol") is True or definition.get("numberDisplayHint") == "currency"
     return "decimal" if kind == "number" and money else kind
+
+
+def association_column(to_type: str) -> str:
+    """The list column of the ids of associated `to_type` objects."""
+    return f"associated_{to_type}"

@@ -33,6 +33,11 @@ class HubSpotObjectConfig(ObjectConfig):
         default="all", description="`all` (default: every property, from the properties API) or a list."
     )
 
+    associations: list[str] = Field(
+        default_factory=list,
+        description="Object types whose associated ids become list columns `associated_<type>`.",
+    )
+
     @model_validator(mode="after")
     def _hubspot_fits(self) -> HubSpotObjectConfig:
         if self.table is not None or self.query is not None:

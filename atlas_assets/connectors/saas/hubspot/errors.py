@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 
+from hubspot.crm.associations.v4 import ApiException as AssociationsApiException
 from hubspot.crm.objects import ApiException as ObjectsApiException
 from hubspot.crm.properties import ApiException as PropertiesApiException
 from hubspot.oauth import ApiException as OAuthApiException
 
 from atlas_assets.connectors.http.retries import ErrorPolicy, retry_after_header
 
-API_ERRORS = (ObjectsApiException, PropertiesApiException, OAuthApiException)
+API_ERRORS = (ObjectsApiException, PropertiesApiException, OAuthApiException, AssociationsApiException)
 
 
 def status_of(exc: BaseException) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -55,7 +56,12 @@ class HubSpotResource(SourceConnector):
 
     def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
         from atlas_assets.connectors.http.records import RecordBatcher, RecordOptions
-        from atlas_assets.connectors.saas.hubspot.catalog import UPDATED_AT, arrow_type, modified_property
+        from atlas_assets.connectors.saas.hubspot.catalog import (
+            UPDATED_AT,
+            arrow_type,
+            association_column,
+            modified_property,
+        )
         from atlas_assets.connectors.saas.hubspot.records import to_row
 
         config = _hubspot_config(request)
@@ -72,6 +78,7 @@ class HubSpotResource(SourceConnector):
             types = {name: types[name] for name in config.properties}
         names = sorted(types)
         column_types = {n: arrow_type(t) for n, t in types.items() if t != "datetime"}
+        column_types.update({association_column(t): pa.list_(pa.string()) for t in config.associations})
         timestamps = {n: "iso8601" for n, t in types.items() if t == "datetime"}
         batcher = RecordBatcher(
             RecordOptions(
@@ -87,7 +94,11 @@ class HubSpotResource(SourceConnector):
                 "`partitions:` schedule"
             )
         request.stats["incremental"] = f"search by {modified_property(object_type)}"
-        yield from batcher.batches(to_row(o, types) for o in api.search_modified(object_type, window, names))
+        modified = api.search_modified(object_type, window, names)
+        rows = (to_row(o, types) for o in modified)
+        if config.associations:
+            rows = _with_associations(api, object_type, config.associations, rows)
+        yield from batcher.batches(rows)
         archived = [
             {"id": o["id"], UPDATED_AT: archived_at}
             for o in api.list_archived(object_type, [modified_property(object_type)])
@@ -115,6 +126,22 @@ class HubSpotResource(SourceConnector):
         if self._limiter is None:  # used outside a run: the schedule is this process's own
             self._limiter = RateLimiter(self.rate_limit)
         return HubSpotApi(self.api_base_url, self.access_token, oauth, retry, stats, self._limiter)
+
+
+def _with_associations(
+    api: HubSpotApi, object_type: str, associated_types: list[str], rows: Iterator[dict]
+) -> Iterator[dict]:
+    """Rows with a list column of associated ids per type, read a search page (200 rows) at a time."""
+    from atlas_assets.connectors.saas.hubspot.api import SEARCH_PAGE
+    from atlas_assets.connectors.saas.hubspot.catalog import association_column
+
+    while page := list(itertools.islice(rows, SEARCH_PAGE)):
+        ids = [row["id"] for row in page]
+        for to_type in associated_types:
+            found = api.associated_ids(object_type, to_type, ids)
+            for row in page:
+                row[association_column(to_type)] = found[row["id"]]
+        yield from page
 
 
 def _archived_at(obj: dict) -> dt.datetime | None:

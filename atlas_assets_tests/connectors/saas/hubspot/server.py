@@ -83,6 +83,8 @@ class HubSpotServer:
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
         self._version = 0
+        self.associations: dict[tuple[str, str], dict[str, list[int]]] = {}
+        """(from type, to type) → from id → associated ids."""
         self._keyset_cache: dict[tuple, list[dict[str, Any]]] = {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -117,6 +119,9 @@ class HubSpotServer:
         with self._lock:
             self.objects.setdefault(object_type, {})[str(object_id)] = obj
             self._version += 1
+
+    def associate(self, from_type: str, from_id: int, to_type: str, to_id: int) -> None:
+        self.associations.setdefault((from_type, to_type), {}).setdefault(str(from_id), []).append(to_id)
 
     def fail_next(
         self, status: int, message: str, category: str, from_request: int = 1, **headers: str
@@ -169,6 +174,8 @@ class HubSpotServer:
                 correlation,
             )
         parts = request.path.strip("/").split("/")
+        if parts[:3] == ["crm", "v4", "associations"] and parts[5:] == ["batch", "read"]:
+            return self._associations(parts[3], parts[4], request.body)
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4:
             status, body, headers = self._properties(parts[3], correlation)
             return status, body, {**headers, **self.budget}
@@ -244,6 +251,27 @@ class HubSpotServer:
             for name, kind in types.items()
         ]
         return 200, {"results": results}, {}
+
+    def _associations(self, from_type: str, to_type: str, body: dict[str, Any]) -> tuple[int, dict, dict]:
+        """`POST /crm/v4/associations/{from}/{to}/batch/read`: objects without associations are
+        left out of `results`, as HubSpot does."""
+        known = self.associations.get((from_type, to_type), {})
+        results = [
+            {
+                "from": {"id": item["id"]},
+                "to": [
+                    {
+                        "toObjectId": to_id,
+                        "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}],
+                    }
+                    for to_id in known[item["id"]]
+                ],
+            }
+            for item in body.get("inputs", [])
+            if item["id"] in known
+        ]
+        now = _iso(dt.datetime.now(dt.UTC))
+        return 200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}, {}
 
     def _shaped(self, obj: dict[str, Any], properties: list[str] | None) -> dict[str, Any]:
         props = obj["properties"]

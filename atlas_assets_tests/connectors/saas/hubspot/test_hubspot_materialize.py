@@ -135,6 +135,35 @@ def test_money_numbers_are_exact_decimals(tmp_path, hubspot):
     assert sum(amounts.values()) == Decimal("12345678901234.3")
 
 
+def test_associations_become_list_columns_with_one_batch_read_per_page_and_type(tmp_path, hubspot):
+    for n in range(1, 251):
+        deal(hubspot, n, DAY1 + dt.timedelta(seconds=n))
+    hubspot.associate("deals", 1, "companies", 501)
+    hubspot.associate("deals", 1, "companies", 502)
+    hubspot.associate("deals", 250, "contacts", 9)
+    atlas = hubspot_platform(tmp_path, hubspot, objects="{deals: {associations: [companies, contacts]}}")
+
+    atlas.materialize("acme/crm/deals", partition=part(DAY1))
+
+    table = atlas.table("crm__deals", namespace="acme")
+    assert pa.types.is_list(table.schema.field("associated_companies").type) or pa.types.is_large_list(
+        table.schema.field("associated_companies").type
+    )
+    deals = {r["id"]: r for r in table.to_pylist()}
+    assert len(deals) == 250
+    assert deals["1"]["associated_companies"] == ["501", "502"]
+    assert deals["250"]["associated_contacts"] == ["9"]
+    assert deals["2"]["associated_companies"] == []
+    reads = hubspot.of("POST", "/batch/read")
+    assert sorted(r.path for r in reads) == [
+        "/crm/v4/associations/deals/companies/batch/read",
+        "/crm/v4/associations/deals/companies/batch/read",
+        "/crm/v4/associations/deals/contacts/batch/read",
+        "/crm/v4/associations/deals/contacts/batch/read",
+    ]
+    assert [len(r.body["inputs"]) for r in reads] == [200, 200, 50, 50]
+
+
 def test_only_objects_modified_in_the_partition_window_are_read_via_search(tmp_path, hubspot):
     deal(hubspot, 1, DAY1 - dt.timedelta(milliseconds=1))
     deal(hubspot, 2, DAY1)
