@@ -21,7 +21,7 @@ from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import LineageValues
-from atlas_assets.ingest.source_extract import SourceExtract, permanent_failure
+from atlas_assets.ingest.source_extract import SourceExtract, labelled_failure
 
 if TYPE_CHECKING:
     from atlas_assets.iceberg.table_writer import WriteReport
@@ -92,7 +92,7 @@ class IcebergIOManager(dg.ConfigurableIOManager):
         except (IncompatibleSchemaChangeError, ConformError, DeleteError) as exc:
             if extract is None:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
-            raise permanent_failure(extract.spec, str(exc)) from None
+            raise labelled_failure(extract.spec, str(exc)) from None
 
     def _remove_orphans(self, context: dg.OutputContext, plan: WritePlan) -> int:
         """Delete the files that runs killed before their commit left in the run's tables.

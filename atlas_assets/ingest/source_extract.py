@@ -18,7 +18,7 @@ from atlas_assets.connectors.contract import (
     SourceConnector,
     TimeWindow,
 )
-from atlas_assets.connectors.errors import PermanentSourceError
+from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
 
 if TYPE_CHECKING:
     from atlas_assets.iceberg.table_writer import WriteReport
@@ -65,16 +65,26 @@ class SourceExtract:
                         batch = transform(batch)
                     yield batch
         except PermanentSourceError as exc:
-            # Transient errors propagate as they are: the retry policy takes them.
             raise permanent_failure(spec, str(exc)) from None
+        except TransientSourceError as exc:
+            # Left to the retry policy as it is, named like every source error: here, once.
+            exc.args = (f"{spec.label}: {exc}",)
+            raise
 
 
 def permanent_failure(spec: ObjectSpec, message: str) -> dg.Failure:
-    """A failure Dagster will not retry, naming the object (once) and where it is configured."""
-    # Connectors name the object in their own messages, which also reach logs and retries.
-    labelled = message if message.startswith(f"{spec.label}:") else f"{spec.label}: {message}"
+    """A failure Dagster will not retry, naming the object and where it is configured.
+
+    This is the one place a source error gets the object's label: connectors never add it.
+    """
+    return labelled_failure(spec, f"{spec.label}: {message}")
+
+
+def labelled_failure(spec: ObjectSpec, description: str) -> dg.Failure:
+    """`permanent_failure` for a message that already names the object (the Iceberg writer's, which
+    also serves writes that have no source object)."""
     return dg.Failure(
-        description=labelled,
+        description=description,
         metadata={"atlas/object": spec.label, "atlas/config_path": spec.path},
         allow_retries=False,
     )

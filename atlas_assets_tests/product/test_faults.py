@@ -30,7 +30,8 @@ def test_a_missing_source_table_fails_at_once_without_retries_naming_the_object(
     assert _step_events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY) == []
     [failure] = _step_events(result, dg.DagsterEventType.STEP_FAILURE)
     description = failure.step_failure_data.user_failure_data.description
-    assert description.startswith("demo.shop.refunds:")
+    assert description.startswith("demo.shop.refunds: ")
+    assert description.count("demo.shop.refunds") == 1  # named once, never by the connector too
     assert "'refunds' does not exist" in description
 
 
@@ -45,6 +46,8 @@ def test_a_missing_cursor_column_fails_at_once_listing_the_columns(tmp_path):
     assert _step_events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY) == []
     [failure] = _step_events(result, dg.DagsterEventType.STEP_FAILURE)
     description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("demo.shop.orders: ")
+    assert description.count("demo.shop.orders") == 1
     assert "cursor 'placed_at'" in description
     assert "amount_cents, created_at, id" in description
 

@@ -105,16 +105,16 @@ class CsvResource(SourceConnector):
         return self.directory().as_uri()
 
     def check_connection(self) -> None:
-        check_directory(self.directory(), "csv source")
+        check_directory(self.directory())
 
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         options = csv_options(request)
         directory = self.directory()
-        check_directory(directory, request.label)
+        check_directory(directory)
         yield from stream_object(directory, options.file_glob(request.object_name), options, request)
 
 
-def check_directory(directory: Path, label: str) -> None:
+def check_directory(directory: Path) -> None:
     """Raise `PermanentSourceError` unless `directory` exists and can be listed."""
     if not directory.is_dir():
         hint = (
@@ -122,12 +122,12 @@ def check_directory(directory: Path, label: str) -> None:
             if generated_by_demo(directory)
             else ("check the source's `path`")
         )
-        raise PermanentSourceError(f"{label}: directory {directory} does not exist ({hint})")
+        raise PermanentSourceError(f"directory {directory} does not exist ({hint})")
     try:
         with os.scandir(directory) as entries:
             next(entries, None)
     except OSError as exc:
-        raise PermanentSourceError(f"{label}: directory {directory} cannot be read: {exc.strerror}") from None
+        raise PermanentSourceError(f"directory {directory} cannot be read: {exc.strerror}") from None
 
 
 def csv_options(request: ExtractRequest) -> CsvObjectConfig:
@@ -138,4 +138,4 @@ def csv_options(request: ExtractRequest) -> CsvObjectConfig:
         return CsvObjectConfig.model_validate(request.config.model_dump(exclude_unset=True))
     except ValidationError as exc:
         problems = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
-        raise PermanentSourceError(f"{request.label}: {problems}") from None
+        raise PermanentSourceError(f"{problems}") from None

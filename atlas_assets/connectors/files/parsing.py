@@ -88,7 +88,7 @@ def stream_object(
 ) -> Iterator[pa.RecordBatch]:
     """The object's rows for `request`, file after file, in batches of at most `request.batch_size`."""
     plan: ReadPlan | None = None
-    for path in matching_files(directory, pattern, request.label):
+    for path in matching_files(directory, pattern):
         file = inspect_file(path, options, request)
         if file is None:
             continue
@@ -106,13 +106,11 @@ def stream_object(
         yield from rebatch(batches, request.batch_size)
 
 
-def matching_files(directory: Path, pattern: str, label: str) -> list[Path]:
+def matching_files(directory: Path, pattern: str) -> list[Path]:
     """Files under `directory` matching `pattern`, sorted; at least one, or a permanent error."""
     files = sorted(path for path in directory.glob(pattern) if path.is_file())
     if not files:
-        raise PermanentSourceError(
-            f"{label}: no file in {directory} matches {pattern!r} (check the object's `glob`)"
-        )
+        raise PermanentSourceError(f"no file in {directory} matches {pattern!r} (check the object's `glob`)")
     return files
 
 
@@ -121,7 +119,7 @@ def inspect_file(path: Path, options: CsvObjectConfig, request: ExtractRequest) 
     try:
         sample = sample_file(path, options.delimiter)
     except OSError as exc:
-        raise PermanentSourceError(f"{request.label}: cannot read {path}: {exc.strerror or exc}") from None
+        raise PermanentSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
     if sample.is_empty:
         return None
     first = sample.rows[0]
@@ -136,9 +134,7 @@ def inspect_file(path: Path, options: CsvObjectConfig, request: ExtractRequest) 
 def _check_header(file: CsvFile, options: CsvObjectConfig, request: ExtractRequest) -> None:
     repeated = sorted({name for name in file.names if file.names.count(name) > 1})
     if repeated:
-        raise PermanentSourceError(
-            f"{request.label}: the header of {file.path} repeats {', '.join(map(repr, repeated))}"
-        )
+        raise PermanentSourceError(f"the header of {file.path} repeats {', '.join(map(repr, repeated))}")
     roles = [
         ("cursor column", [options.cursor] if options.cursor else []),
         ("primary key column", options.primary_key),
@@ -149,8 +145,7 @@ def _check_header(file: CsvFile, options: CsvObjectConfig, request: ExtractReque
         for name in names:
             if name not in file.names:
                 raise PermanentSourceError(
-                    f"{request.label}: {role} {name!r} is not a column of {file.path} "
-                    f"(its columns: {', '.join(file.names)})"
+                    f"{role} {name!r} is not a column of {file.path} (its columns: {', '.join(file.names)})"
                 )
 
 
@@ -173,7 +168,7 @@ def plan_read(file: CsvFile, options: CsvObjectConfig, request: ExtractRequest) 
     try:
         declared = {name: parse_type_name(type_name) for name, type_name in options.column_types.items()}
     except ValueError as exc:
-        raise PermanentSourceError(f"{request.label}: column_types: {exc}") from None
+        raise PermanentSourceError(f"column_types: {exc}") from None
     columns = (
         list(
             dict.fromkeys(
@@ -267,9 +262,7 @@ def select_window(
                     after=request.after,
                 )
             except ValueError as exc:
-                raise PermanentSourceError(
-                    f"{request.label}: cursor {cursor!r} ({plan.cursor_type}): {exc}"
-                ) from None
+                raise PermanentSourceError(f"cursor {cursor!r} ({plan.cursor_type}): {exc}") from None
             batch, typed = batch.filter(mask), typed.filter(mask)
         if not plan.cursor_declared:
             batch = batch.set_column(index, pa.field(cursor, plan.cursor_type), typed)
@@ -327,9 +320,7 @@ def _read_errors(file: CsvFile, request: ExtractRequest) -> Iterator[None]:
     except pa.ArrowInvalid as exc:
         raise PermanentSourceError(_describe(exc, file, request)) from None
     except OSError as exc:
-        raise PermanentSourceError(
-            f"{request.label}: cannot read {file.path}: {exc.strerror or exc}"
-        ) from None
+        raise PermanentSourceError(f"cannot read {file.path}: {exc.strerror or exc}") from None
 
 
 def _describe(exc: pa.ArrowInvalid, file: CsvFile, request: ExtractRequest) -> str:
@@ -338,11 +329,11 @@ def _describe(exc: pa.ArrowInvalid, file: CsvFile, request: ExtractRequest) -> s
         message = message[:_MAX_MESSAGE] + "…"
     conversion = _CONVERSION_ERROR.search(message)
     if conversion is None:
-        return f"{request.label}: {file.path}: {message}"
+        return f"{file.path}: {message}"
     index = int(conversion.group("index"))
     name = file.names[index] if index < len(file.names) else f"#{index}"
     return (
-        f"{request.label}: {file.path}: column {name!r} holds a value that is not {conversion.group('type')} "
+        f"{file.path}: column {name!r} holds a value that is not {conversion.group('type')} "
         f"({message}); its type was inferred from the first rows of the object's first file: declare the "
         "column in `column_types` so that such values are quarantined instead"
     )

@@ -17,7 +17,7 @@ from atlas_assets.config.objects import ObjectConfig, ObjectName, Secret, Source
 from atlas_assets.config.settings import RetryConfig, StrictModel
 from atlas_assets.connectors.arrow import cursor_mask
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector, TimeWindow
-from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
+from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.http.auth import AuthSettings, AuthType
 from atlas_assets.connectors.http.bodies import BodyFormat, decode_body, select_records
 from atlas_assets.connectors.http.client import HttpSession
@@ -227,15 +227,10 @@ class RestResource(SourceConnector):
                 timestamps=options.timestamp_columns(),
             )
         )
-        try:
-            for batch in batcher.batches(self.records(request, options)):
-                batch = _in_window(batch, options.cursor, request)
-                if batch.num_rows:
-                    yield batch
-        except TransientSourceError as exc:
-            # Permanent errors get the object's label where they become failures; these keep theirs.
-            exc.args = (f"{request.label}: {exc}",)
-            raise
+        for batch in batcher.batches(self.records(request, options)):
+            batch = _in_window(batch, options.cursor, request)
+            if batch.num_rows:
+                yield batch
 
     def records(self, request: ExtractRequest, options: RestObjectConfig) -> Iterator[dict[str, Any]]:
         """Every record of the object for the request, page after page."""

@@ -136,11 +136,11 @@ class SqlResource(SourceConnector):
         return bare.render_as_string(hide_password=True)
 
     def check_connection(self) -> None:
-        with self._classified("check_connection"), self.engine().connect() as conn:
+        with self._classified(), self.engine().connect() as conn:
             conn.execute(sa.text("SELECT 1"))
 
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
-        with self._classified(request.label):
+        with self._classified():
             for batch in self.stream(request):
                 batch = cursor_in_window(batch, request)
                 if batch.num_rows:
@@ -161,17 +161,16 @@ class SqlResource(SourceConnector):
         return plan_select(self.engine(), request, self.db_schema)
 
     @contextmanager
-    def _classified(self, label: str) -> Iterator[None]:
-        """Re-raise any failure as a scrubbed Transient/PermanentSourceError prefixed with `label`."""
+    def _classified(self) -> Iterator[None]:
+        """Re-raise any failure as a scrubbed Transient/PermanentSourceError (the caller names the object)."""
         try:
             yield
         except SourceError as exc:
-            message = self._scrub(str(exc))
-            exc.args = (message if message.startswith(label) else f"{label}: {message}",)
+            exc.args = (self._scrub(str(exc)),)
             raise
         except (sa.exc.SQLAlchemyError, *self._driver_errors()) as exc:
             error = classify_sql_error(exc)
-            message = f"{label}: {self._scrub(str(error))}"
+            message = self._scrub(str(error))
             raise (
                 TransientSourceError(message)
                 if isinstance(error, TransientSourceError)

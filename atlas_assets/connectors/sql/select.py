@@ -129,7 +129,7 @@ def _reflect(
             table = sa.Table(table_name, sa.MetaData(), schema=schema or default_schema, autoload_with=engine)
     except sa.exc.NoSuchTableError:
         raise PermanentSourceError(
-            f"{request.label}: table {name!r} does not exist in the source (check `table:` or the schema)"
+            f"table {name!r} does not exist in the source (check `table:` or the schema)"
         ) from None
     table.info[UNRECOGNISED] = _unrecognised_types(caught)
     return table
@@ -156,7 +156,7 @@ def _column(source: sa.FromClause, name: str, request: ExtractRequest, role: str
     if name not in source.columns:
         available = ", ".join(sorted(source.columns.keys()))
         raise PermanentSourceError(
-            f"{request.label}: {role} {name!r} is not a column of the source object (columns: {available})"
+            f"{role} {name!r} is not a column of the source object (columns: {available})"
         )
     return source.columns[name]
 
@@ -168,7 +168,7 @@ def _codec(
     if codec is None:
         type_name = unrecognised.get(column.name) or str(column.type)
         raise PermanentSourceError(
-            f"{request.label}: column {_where(request, column)} has type {type_name}, which has no Arrow "
+            f"column {_where(request, column)} has type {type_name}, which has no Arrow "
             "mapping; select it cast to text in a `query`, or leave it out with `columns`"
         )
     return codec

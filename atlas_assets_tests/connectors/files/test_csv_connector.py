@@ -263,16 +263,14 @@ def test_many_rows_stream_in_batches_no_larger_than_batch_size(tmp_path: Path) -
 def test_missing_directory_is_a_permanent_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
 
-    with pytest.raises(
-        PermanentSourceError, match=rf"acme\.files\.items: directory {missing} does not exist"
-    ):
+    with pytest.raises(PermanentSourceError, match=rf"^directory {missing} does not exist"):
         extract(missing, request())
 
 
 def test_no_file_matching_the_glob_is_a_permanent_error_naming_it(tmp_path: Path) -> None:
     write(tmp_path, "other.csv", "id\n1\n")
 
-    with pytest.raises(PermanentSourceError, match=r"acme\.files\.items: no file .* matches 'items\*\.csv'"):
+    with pytest.raises(PermanentSourceError, match=r"^no file .* matches 'items\*\.csv'"):
         extract(tmp_path, request())
 
 
@@ -283,7 +281,7 @@ def test_missing_cursor_column_is_a_permanent_error_listing_the_columns(tmp_path
         extract(tmp_path, request(cursor="updated_at"))
 
     assert str(raised.value) == (
-        f"acme.files.items: cursor column 'updated_at' is not a column of {path} (its columns: id, name)"
+        f"cursor column 'updated_at' is not a column of {path} (its columns: id, name)"
     )
 
 
@@ -299,9 +297,7 @@ def test_missing_primary_key_column_is_a_permanent_error_naming_it(tmp_path: Pat
 def test_malformed_row_is_a_permanent_error_naming_file_and_row(tmp_path: Path) -> None:
     write(tmp_path, "items.csv", "id,name\n1,apple\n2,pear,extra\n")
 
-    with pytest.raises(
-        PermanentSourceError, match=r"acme\.files\.items: .*items\.csv: .*Row #3: Expected 2 columns"
-    ):
+    with pytest.raises(PermanentSourceError, match=r"^/.*items\.csv: .*Row #3: Expected 2 columns"):
         extract(tmp_path, request())
 
 

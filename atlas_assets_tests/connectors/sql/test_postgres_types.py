@@ -199,7 +199,7 @@ def test_an_unmapped_type_fails_naming_the_table_column_and_type(source, scratch
         drain(source, extract_request(table))
 
     message = str(failure.value)
-    assert message.startswith("acme.db.")
+    assert not message.startswith("acme.db.")  # the ingestion step adds the label, once
     assert f"{table}.p" in message
     assert "has type point" in message
 

@@ -15,6 +15,7 @@ from atlas_assets.connectors.errors import PermanentSourceError, TransientSource
 from atlas_assets.connectors.sql.server import ServerSqlResource
 from atlas_assets_tests.sql_support import Mysql, Postgres, Scratch, ServerDialect, drain, extract_request
 
+# The object label a connector never adds itself: the ingestion step names the object, once.
 LABEL = "acme.db."
 SECRET = "s3cr3t-Pa55word"
 
@@ -76,7 +77,8 @@ def test_a_missing_table_is_permanent_and_names_the_object(source):
     with pytest.raises(PermanentSourceError) as failure:
         drain(source, extract_request("no_such_table_here"))
 
-    assert str(failure.value).startswith(f"{LABEL}no_such_table_here:")
+    assert not str(failure.value).startswith(LABEL)
+    assert "no_such_table_here" in str(failure.value)
     assert "does not exist" in str(failure.value)
 
 
@@ -86,7 +88,7 @@ def test_a_missing_cursor_column_is_permanent_and_lists_the_columns(source, scra
     with pytest.raises(PermanentSourceError) as failure:
         drain(source, extract_request(table, cursor="updated_at", write=WriteMode.APPEND))
 
-    assert str(failure.value).startswith(f"{LABEL}{table}:")
+    assert not str(failure.value).startswith(LABEL)
     assert "'updated_at'" in str(failure.value)
     assert "created_at, id" in str(failure.value)
 
@@ -123,11 +125,11 @@ def read_then_drop_connection(dialect: ServerDialect, source: ServerSqlResource,
 
 
 def test_a_connection_dropped_mid_extract_is_transient(dialect, source, scratch):
-    table, error, killed = read_then_drop_connection(dialect, source, scratch)
+    _table, error, killed = read_then_drop_connection(dialect, source, scratch)
 
     assert killed == 1
     assert isinstance(error, TransientSourceError)
-    assert str(error).startswith(f"{LABEL}{table}:")
+    assert not str(error).startswith(LABEL)
 
 
 def test_the_pool_recovers_after_a_dropped_connection(dialect, source, scratch):

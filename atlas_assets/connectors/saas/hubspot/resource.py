@@ -72,8 +72,7 @@ class HubSpotResource(SourceConnector):
             unknown = sorted(set(config.properties) - set(types))
             if unknown:
                 raise PermanentSourceError(
-                    f"{request.label}: HubSpot {object_type} have no properties {unknown}; "
-                    f"known: {sorted(types)[:20]}"
+                    f"HubSpot {object_type} have no properties {unknown}; known: {sorted(types)[:20]}"
                 )
             types = {name: types[name] for name in config.properties}
         names = sorted(types)
@@ -90,8 +89,7 @@ class HubSpotResource(SourceConnector):
         window = request.window
         if window is None:
             raise PermanentSourceError(
-                f"{request.label}: HubSpot objects are read by modification window; give the object a "
-                "`partitions:` schedule"
+                "HubSpot objects are read by modification window; give the object a `partitions:` schedule"
             )
         request.stats["incremental"] = f"search by {modified_property(object_type)}"
         modified = api.search_modified(object_type, window, names)
@@ -154,4 +152,4 @@ def _hubspot_config(request: ExtractRequest) -> HubSpotObjectConfig:
 
     if isinstance(request.config, HubSpotObjectConfig):
         return request.config
-    raise PermanentSourceError(f"{request.label}: not a hubspot object's config")
+    raise PermanentSourceError("not a hubspot object's config")

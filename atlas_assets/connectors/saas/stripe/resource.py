@@ -131,4 +131,4 @@ def _stripe_config(request: ExtractRequest) -> StripeObjectConfig:
 
     if isinstance(request.config, StripeObjectConfig):
         return request.config
-    raise PermanentSourceError(f"{request.label}: not a stripe object's config")
+    raise PermanentSourceError("not a stripe object's config")
