@@ -196,3 +196,21 @@ def test_integers_beyond_64_bits_keep_every_digit(tmp_path, api):
     assert atlas.table("api__items", namespace="acme").column("ref").to_pylist() == [
         "123456789012345678901234567890"
     ]
+
+
+def test_a_first_window_without_records_materializes_and_its_checks_judge_zero_rows(tmp_path, api):
+    api.route("/items", lambda r: json_reply([]))
+    quality = {"required": ["name"], "columns": {"amount": {"min": 0}}}
+    item = {"cursor": "updated_at", "primary_key": ["id"], "write": "upsert", "quality": quality}
+    objects = {"items": item}
+    atlas = platform(tmp_path, rest_body(api.url, objects))
+
+    result = atlas.materialize("acme/api/items", partition="2026-01-02")
+
+    verdicts = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert {name: verdicts[name] for name in ("missing_id", "missing_name", "invalid_amount", "schema")} == {
+        "missing_id": True,
+        "missing_name": True,
+        "invalid_amount": True,
+        "schema": True,
+    }
