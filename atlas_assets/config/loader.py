@@ -172,7 +172,7 @@ def _problem(error: Any, doc: YamlDocument) -> tuple[PathTuple, ConfigProblem]:
     is_name = "[key]" in loc
     path = _yaml_path(doc.data, loc[: loc.index("[key]")] if is_name else loc)
     path += _field_suffix(error)
-    message = f"name {path[-1]!r} {_NAME_RULE}" if is_name else _message(error, loc)
+    message = f"name {loc[loc.index('[key]') - 1]!r} {_NAME_RULE}" if is_name else _message(error, loc)
     return path, ConfigProblem(".".join(map(str, path)), message, doc.line_of(path))
 
 
@@ -193,6 +193,10 @@ def _yaml_path(data: Any, loc: tuple[Any, ...]) -> PathTuple:
     for part in loc:
         if _has(node, part):
             node = node[part]
+        elif isinstance(node, list) and part in node:
+            # The `objects: [a, b]` shorthand: a name's place is its item in the list.
+            path.append(node.index(part))
+            break
         elif isinstance(node, dict) and not _is_union_tag(node, part):
             # A key the user did not write: the error is about a missing or extra key here.
             path.append(part)

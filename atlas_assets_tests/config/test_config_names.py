@@ -122,6 +122,19 @@ def test_an_object_cannot_be_named_like_another_objects_quarantine_table():
     assert problem.line == line_of(text, "items__quarantine:")
 
 
+def test_a_name_in_the_objects_list_shorthand_is_reported_as_that_item():
+    text = f"""\
+    tenants:
+      acme:
+        sources:
+          shop: {sql("[items, items__quarantine]")}
+    """
+    (problem,) = problems_of(text)
+
+    assert (problem.path, problem.line) == ("tenants.acme.sources.shop.objects.1", line_of(text, "shop:"))
+    assert problem.message.startswith("name 'items__quarantine' must be")
+
+
 @pytest.mark.parametrize("suffix", ['""', "_quarantine", "quarantine", "__", "___q", "__Q"])
 def test_a_quarantine_suffix_that_could_meet_a_table_name_is_a_config_error(suffix):
     text = f"""\
