@@ -266,6 +266,16 @@ def test_a_text_cursor_value_that_is_no_time_fails_the_run_naming_object_column_
     assert not atlas.catalog.table_exists(("demo", TABLE))
 
 
+def test_a_text_cursor_spelled_outside_iso_8601_fails_the_run_instead_of_never_being_read(tmp_path):
+    # '01/02/2026' sorts before every ISO bound, so no covering range would ever read its row.
+    atlas = _sqlite_events(tmp_path, "TEXT", ["2026-01-02 10:00:00", "01/02/2026 12:00"])
+
+    result = atlas.materialize(EVENTS, partition="2026-01-02", raise_on_error=False)
+
+    assert not result.success
+    assert _failure(result).startswith("demo.src.events: cursor 'created_at' holds '01/02/2026 12:00'")
+
+
 def test_an_integer_cursor_without_cursor_format_fails_the_run_asking_for_one(tmp_path):
     atlas = _sqlite_events(tmp_path, "INTEGER", [1767348000])
 

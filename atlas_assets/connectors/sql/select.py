@@ -32,6 +32,8 @@ from atlas_assets.connectors.window_bounds import (
 
 QUERY_ALIAS = "atlas_query"
 UNRECOGNISED = "atlas_unrecognised_types"
+# LIKE's `_` is any one character: what every ISO 8601 date or date-time starts with.
+_ISO_DATE_SHAPE = "____-__-__%"
 _UNRECOGNISED_TYPE = re.compile(r"Did not recognize type '(?P<type>[^']+)' of column '(?P<column>[^']+)'")
 
 DescribeQuery = Callable[[sa.Connection, str], list[sa.Column[Any]]]
@@ -196,7 +198,12 @@ def _cursor_filters(cursor: sa.ColumnElement[Any], request: ExtractRequest) -> l
         # (`cursor_window.cursor_in_window`); every other storage compares exactly in the database.
         start = _bound(cursor, request.window.start, request, "start")
         end = _bound(cursor, request.window.end, request, "end")
-        filters += [cursor >= start, cursor < end]
+        in_range = sa.and_(cursor >= start, cursor < end)
+        if _storage(cursor, request) is CursorStorage.TEXT:
+            # Text that does not start like an ISO date sorts outside any covering range: read it
+            # too, so decoding fails loudly on it instead of its row silently never being read.
+            in_range = sa.or_(in_range, cursor.not_like(_ISO_DATE_SHAPE))
+        filters.append(in_range)
     if request.after is not None:
         filters.append(cursor > request.after)
     return filters
@@ -224,13 +231,18 @@ class _NaiveWindowBound(sa.types.TypeDecorator[dt.datetime]):
         return f"{text}.{value.microsecond:06d}" if value.microsecond else text
 
 
-def _bound(cursor: sa.ColumnElement[Any], bound: dt.datetime, request: ExtractRequest, side: Side) -> object:
-    """A window bound in the cursor column's type; an untyped column (a generic `query`) as text."""
+def _storage(cursor: sa.ColumnElement[Any], request: ExtractRequest) -> CursorStorage | None:
     storage = sql_storage(cursor.type)
     if storage is None and isinstance(cursor.type, sa.types.NullType):
         # A generic `query` on SQLite: its values are epoch numbers (per cursor_format) or text.
         epoch = request.config.cursor_format in EPOCH_UNITS_PER_SECOND
         storage = CursorStorage.INTEGER if epoch else CursorStorage.TEXT
+    return storage
+
+
+def _bound(cursor: sa.ColumnElement[Any], bound: dt.datetime, request: ExtractRequest, side: Side) -> object:
+    """A window bound in the cursor column's type; an untyped column (a generic `query`) as text."""
+    storage = _storage(cursor, request)
     try:
         value = window_bound(storage, bound, request.config.cursor_format, side)
     except CursorBoundError as exc:
