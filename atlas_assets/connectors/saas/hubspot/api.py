@@ -136,21 +136,32 @@ class HubSpotApi:
             last_id = results[-1]["id"]
 
     def associated_ids(self, from_type: str, to_type: str, ids: list[str]) -> dict[str, list[str]]:
-        """The ids of `to_type` objects associated with each of `ids`
-        (`POST /crm/v4/associations/{from}/{to}/batch/read`, one request per 1,000 ids)."""
+        """The ids of `to_type` objects associated with each of `ids`, sorted
+        (`POST /crm/v4/associations/{from}/{to}/batch/read`, one request per 1,000 ids).
+
+        HubSpot answers at most 500 associations of one object per read; the result of an
+        object with more carries `paging.next.after`. Those objects are read again, together in
+        one more batch, each input the object's id beside its `after`, until none has more.
+        """
         found: dict[str, list[str]] = {object_id: [] for object_id in ids}
-        for start in range(0, len(ids), ASSOCIATIONS_BATCH):
-            request = {"inputs": [{"id": object_id} for object_id in ids[start : start + ASSOCIATIONS_BATCH]]}
-            body = self._call(
-                lambda c, r=request: c.crm.associations.v4.batch_api.get_page(
-                    from_type, to_type, r, _preload_content=False
+        inputs: list[dict[str, str]] = [{"id": object_id} for object_id in ids]
+        while inputs:
+            more: list[dict[str, str]] = []
+            for start in range(0, len(inputs), ASSOCIATIONS_BATCH):
+                request = {"inputs": inputs[start : start + ASSOCIATIONS_BATCH]}
+                body = self._call(
+                    lambda c, r=request: c.crm.associations.v4.batch_api.get_page(
+                        from_type, to_type, r, _preload_content=False
+                    )
                 )
-            )
-            for result in body.get("results", []):
-                found[str(result["from"]["id"])] = sorted(
-                    str(to["toObjectId"]) for to in result.get("to", [])
-                )
-        return found
+                for result in body.get("results", []):
+                    object_id = str(result["from"]["id"])
+                    found[object_id].extend(str(to["toObjectId"]) for to in result.get("to", []))
+                    after = ((result.get("paging") or {}).get("next") or {}).get("after")
+                    if after:
+                        more.append({"id": object_id, "after": after})
+            inputs = more
+        return {object_id: sorted(to_ids) for object_id, to_ids in found.items()}
 
     # --- plumbing -----------------------------------------------------------------------------
 

@@ -6,13 +6,16 @@ bearer-token auth; `GET /crm/v3/objects/{type}` with `limit` (≤100), `after`, 
 `POST /crm/v3/objects/{type}/search` with `filterGroups` (GTE/LT/GT/LTE/EQ on any property),
 `sorts`, `properties`, `limit` (≤200) and `after`, answered with `total`, and HubSpot's cap: a
 search query pages through at most 10,000 results (an `after` at or past it is a 400);
-`GET /crm/v3/properties/{type}`; `POST /oauth/v1/token` (form-encoded refresh grant) issuing
-access tokens that the server can expire; error bodies `{status, message, correlationId,
-category}`; 429 with HubSpot's rate-limit headers. Every request is recorded.
+`GET /crm/v3/properties/{type}`; `POST /crm/v4/associations/{from}/{to}/batch/read` (at most
+500 associations of one object per result, the rest behind its `paging.next.after`, sent back
+beside the id); `POST /oauth/v1/token` (form-encoded refresh grant) issuing access tokens that
+the server can expire; error bodies `{status, message, correlationId, category}`; 429 with
+HubSpot's rate-limit headers. Every request is recorded.
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
 import datetime as dt
 import functools
@@ -36,6 +39,8 @@ CLIENT_SECRET = "atlas-client-secret-fedcba9876543210"
 REFRESH_TOKEN = "atlas-refresh-token-0f1e2d3c4b5a"
 SEARCH_CAP = 10_000
 """HubSpot's search API pages through at most 10,000 results of one query."""
+ASSOCIATIONS_PAGE = 500
+"""HubSpot's v4 associations batch read answers at most 500 associations of one object."""
 
 MODIFIED = {"contacts": "lastmodifieddate"}
 """The modification-date property of an object type (`hs_lastmodifieddate` for all others)."""
@@ -175,7 +180,7 @@ class HubSpotServer:
             )
         parts = request.path.strip("/").split("/")
         if parts[:3] == ["crm", "v4", "associations"] and parts[5:] == ["batch", "read"]:
-            return self._associations(parts[3], parts[4], request.body)
+            return self._associations(parts[3], parts[4], request.body, correlation)
         if parts[:3] == ["crm", "v3", "properties"] and len(parts) == 4:
             status, body, headers = self._properties(parts[3], correlation)
             return status, body, {**headers, **self.budget}
@@ -252,26 +257,40 @@ class HubSpotServer:
         ]
         return 200, {"results": results}, {}
 
-    def _associations(self, from_type: str, to_type: str, body: dict[str, Any]) -> tuple[int, dict, dict]:
-        """`POST /crm/v4/associations/{from}/{to}/batch/read`: objects without associations are
-        left out of `results`, as HubSpot does."""
+    def _associations(
+        self, from_type: str, to_type: str, body: dict[str, Any], correlation: str
+    ) -> tuple[int, dict, dict]:
+        """`POST /crm/v4/associations/{from}/{to}/batch/read`: at most 500 associations of one
+        object per result, which then carries `paging.next.after` (an opaque cursor the client
+        sends back beside the id, `{"id", "after"}`); objects without associations are left out
+        of `results`, as HubSpot does."""
         known = self.associations.get((from_type, to_type), {})
-        results = [
-            {
+        results = []
+        for item in body.get("inputs", []):
+            if item["id"] not in known:
+                continue
+            to_ids = known[item["id"]]
+            try:
+                start = _offset(item["after"]) if item.get("after") else 0
+            except ValueError:
+                return _error(400, f"Invalid after: {item['after']}", "VALIDATION_ERROR", correlation)
+            end = start + ASSOCIATIONS_PAGE
+            result: dict[str, Any] = {
                 "from": {"id": item["id"]},
                 "to": [
                     {
                         "toObjectId": to_id,
                         "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}],
                     }
-                    for to_id in known[item["id"]]
+                    for to_id in to_ids[start:end]
                 ],
             }
-            for item in body.get("inputs", [])
-            if item["id"] in known
-        ]
+            if end < len(to_ids):
+                result["paging"] = {"next": {"after": _cursor(end)}}
+            results.append(result)
         now = _iso(dt.datetime.now(dt.UTC))
-        return 200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}, {}
+        body = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        return 200, body, dict(self.budget)
 
     def _shaped(self, obj: dict[str, Any], properties: list[str] | None) -> dict[str, Any]:
         props = obj["properties"]
@@ -380,6 +399,18 @@ def _matches(obj: dict[str, Any], filters: list[dict[str, Any]]) -> bool:
         if have is None or want is None or not ops[f["operator"]](have, want):
             return False
     return True
+
+
+def _cursor(offset: int) -> str:
+    """An opaque paging cursor, like HubSpot's (clients must not compute or parse them)."""
+    return base64.urlsafe_b64encode(f"assoc:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    kind, _, offset = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    if kind != "assoc":
+        raise ValueError(cursor)
+    return int(offset)
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -78,6 +78,13 @@ def deal(server: HubSpotServer, number: int, modified: dt.datetime, **properties
     server.put("deals", number, modified, **fields)
 
 
+def contact_with_companies(server: HubSpotServer, number: int, companies: int) -> None:
+    """A contact modified on DAY1, associated with companies 10001, 10002, …"""
+    server.put("contacts", number, DAY1 + dt.timedelta(hours=number))
+    for n in range(1, companies + 1):
+        server.associate("contacts", number, "companies", 10_000 + n)
+
+
 def rows(atlas: Platform, name: str = "deals") -> dict[str, dict]:
     return {r["id"]: r for r in atlas.table(f"crm__{name}", namespace="acme").to_pylist()}
 
@@ -162,6 +169,46 @@ def test_associations_become_list_columns_with_one_batch_read_per_page_and_type(
         "/crm/v4/associations/deals/contacts/batch/read",
     ]
     assert [len(r.body["inputs"]) for r in reads] == [200, 200, 50, 50]
+
+
+def test_associations_past_the_first_500_of_an_object_are_read_by_following_its_after(tmp_path, hubspot):
+    contact_with_companies(hubspot, 7, 1200)
+    contact_with_companies(hubspot, 8, 1)
+    atlas = hubspot_platform(tmp_path, hubspot, objects="{contacts: {associations: [companies]}}")
+
+    result = atlas.materialize("acme/crm/contacts", partition=part(DAY1))
+
+    contacts = rows(atlas, "contacts")
+    assert contacts["7"]["associated_companies"] == [str(10_000 + n) for n in range(1, 1201)]
+    assert contacts["8"]["associated_companies"] == ["10001"]
+    # 500 + 500 + 200: the first read has both contacts, each follow-up only 7, with its cursor.
+    reads = hubspot.of("POST", "/crm/v4/associations/contacts/companies/batch/read")
+    assert [[i["id"] for i in r.body["inputs"]] for r in reads] == [["7", "8"], ["7"], ["7"]]
+    assert [[set(i) for i in r.body["inputs"]] for r in reads[1:]] == [[{"id", "after"}]] * 2
+    assert len(hubspot.requests) == 6  # properties, search, 3 association reads, archived list
+    assert metadata(result, "contacts")["atlas/source/requests"].value == 6
+
+
+def test_a_throttled_association_follow_up_read_is_retried_with_its_cursor(tmp_path, hubspot):
+    contact_with_companies(hubspot, 7, 1200)
+    atlas = hubspot_platform(
+        tmp_path,
+        hubspot,
+        objects="{contacts: {associations: [companies]}}",
+        retry="retry: {max_retries: 3, delay_seconds: 0.01}",
+    )
+    # Requests 1-3: properties, search, the first association read; the second read is throttled.
+    hubspot.fail_next(
+        429, "You have reached your secondly limit.", "RATE_LIMITS", from_request=4, Retry_After="0"
+    )
+
+    result = atlas.materialize("acme/crm/contacts", partition=part(DAY1))
+
+    assert rows(atlas, "contacts")["7"]["associated_companies"] == [str(10_000 + n) for n in range(1, 1201)]
+    reads = hubspot.of("POST", "/crm/v4/associations/contacts/companies/batch/read")
+    assert len(reads) == 4
+    assert reads[1].body == reads[2].body  # the throttled follow-up, repeated as it was
+    assert metadata(result, "contacts")["atlas/source/rate_limit_waits"].value == 1
 
 
 def test_only_objects_modified_in_the_partition_window_are_read_via_search(tmp_path, hubspot):
