@@ -16,6 +16,7 @@ from hubspot import HubSpot
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
+from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.http.rate_limit import RateLimiter
 from atlas_assets.connectors.http.retries import call_sdk_with_retries
 from atlas_assets.connectors.saas.hubspot.catalog import modified_property, property_kind
@@ -145,6 +146,7 @@ class HubSpotApi:
         """
         found: dict[str, list[str]] = {object_id: [] for object_id in ids}
         inputs: list[dict[str, str]] = [{"id": object_id} for object_id in ids]
+        followed: set[tuple[str, str]] = set()
         while inputs:
             more: list[dict[str, str]] = []
             for start in range(0, len(inputs), ASSOCIATIONS_BATCH):
@@ -159,6 +161,13 @@ class HubSpotApi:
                     found[object_id].extend(str(to["toObjectId"]) for to in result.get("to", []))
                     after = ((result.get("paging") or {}).get("next") or {}).get("after")
                     if after:
+                        if (object_id, after) in followed:
+                            # A server handing back a cursor already followed would loop forever.
+                            raise PermanentSourceError(
+                                f"HubSpot returned the associations cursor {after!r} of {from_type} "
+                                f"{object_id} → {to_type} twice; stopping instead of reading in a loop"
+                            )
+                        followed.add((object_id, after))
                         more.append({"id": object_id, "after": after})
             inputs = more
         return {object_id: sorted(to_ids) for object_id, to_ids in found.items()}

@@ -90,6 +90,8 @@ class HubSpotServer:
         self._version = 0
         self.associations: dict[tuple[str, str], dict[str, list[int]]] = {}
         """(from type, to type) → from id → associated ids."""
+        self.stuck_association_cursor = False
+        """A broken server: every associations page hands back the cursor of its second page."""
         self._keyset_cache: dict[tuple, list[dict[str, Any]]] = {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -286,7 +288,8 @@ class HubSpotServer:
                 ],
             }
             if end < len(to_ids):
-                result["paging"] = {"next": {"after": _cursor(end)}}
+                next_page = ASSOCIATIONS_PAGE if self.stuck_association_cursor else end
+                result["paging"] = {"next": {"after": _cursor(next_page)}}
             results.append(result)
         now = _iso(dt.datetime.now(dt.UTC))
         body = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}

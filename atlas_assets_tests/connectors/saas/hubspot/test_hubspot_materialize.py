@@ -211,6 +211,18 @@ def test_a_throttled_association_follow_up_read_is_retried_with_its_cursor(tmp_p
     assert metadata(result, "contacts")["atlas/source/rate_limit_waits"].value == 1
 
 
+def test_an_associations_cursor_handed_back_twice_fails_the_run_instead_of_looping(tmp_path, hubspot):
+    contact_with_companies(hubspot, 7, 1200)
+    hubspot.stuck_association_cursor = True
+    atlas = hubspot_platform(tmp_path, hubspot, objects="{contacts: {associations: [companies]}}")
+
+    result = atlas.materialize("acme/crm/contacts", partition=part(DAY1), raise_on_error=False)
+
+    assert not result.success
+    assert "associations cursor" in failure(result).description
+    assert len(hubspot.of("POST", "/crm/v4/associations/contacts/companies/batch/read")) == 2
+
+
 def test_only_objects_modified_in_the_partition_window_are_read_via_search(tmp_path, hubspot):
     deal(hubspot, 1, DAY1 - dt.timedelta(milliseconds=1))
     deal(hubspot, 2, DAY1)
