@@ -55,6 +55,14 @@ class Platform:
             raise_on_error=raise_on_error,
         )
 
+    def check_sources(self, *sources: str) -> dg.ExecuteInProcessResult:
+        """Run the `check_sources` job, like launching it from the UI; no names checks every source."""
+        return self.defs.resolve_job_def("check_sources").execute_in_process(
+            run_config={"ops": {"check_source_connections": {"config": {"sources": list(sources)}}}},
+            instance=self.instance,
+            raise_on_error=False,
+        )
+
     def table(self, name: str, namespace: str = "demo") -> pa.Table:
         return self.catalog.load_table((namespace, name)).scan().to_arrow()
 

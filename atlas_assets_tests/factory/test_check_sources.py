@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dagster as dg
 import pytest
 
 from atlas_assets_tests.harness import Shop, platform
@@ -31,24 +30,15 @@ def atlas(tmp_path):
     )
 
 
-def _run(atlas, sources: list[str]) -> dg.ExecuteInProcessResult:
-    job = atlas.defs.resolve_job_def("check_sources")
-    return job.execute_in_process(
-        run_config={"ops": {"check_source_connections": {"config": {"sources": sources}}}},
-        instance=atlas.instance,
-        raise_on_error=False,
-    )
-
-
 def test_a_reachable_source_checks_ok(atlas):
-    result = _run(atlas, ["demo.shop"])
+    result = atlas.check_sources("demo.shop")
 
     assert result.success
     assert result.output_for_node("check_source_connections") == {"demo.shop": "ok"}
 
 
 def test_an_unreachable_source_fails_the_job_naming_it_without_its_password(atlas):
-    result = _run(atlas, [])
+    result = atlas.check_sources()
 
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
@@ -69,7 +59,7 @@ def test_a_sqlite_file_that_does_not_exist_fails_the_check_and_is_not_created(tm
     """,
     )
 
-    result = _run(atlas, ["demo.shop"])
+    result = atlas.check_sources("demo.shop")
 
     failure = next(e for e in result.all_events if e.is_step_failure)
     description = failure.step_failure_data.user_failure_data.description
@@ -78,7 +68,7 @@ def test_a_sqlite_file_that_does_not_exist_fails_the_check_and_is_not_created(tm
 
 
 def test_naming_an_unknown_source_fails_listing_the_known_ones(atlas):
-    result = _run(atlas, ["demo.nope"])
+    result = atlas.check_sources("demo.nope")
 
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "unknown sources: demo.nope; known: demo.remote, demo.shop" in (

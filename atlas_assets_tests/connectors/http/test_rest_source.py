@@ -136,10 +136,7 @@ def test_check_connection_requests_the_check_path_with_credentials(tmp_path, api
         ),
     )
 
-    result = atlas.defs.resolve_job_def("check_sources").execute_in_process(
-        run_config={"ops": {"check_source_connections": {"config": {"sources": []}}}},
-        instance=atlas.instance,
-    )
+    result = atlas.check_sources()
 
     assert result.output_for_node("check_source_connections") == {"acme.api": "ok"}
     assert len(api.requests_to("/me")) == 1

@@ -390,6 +390,30 @@ def test_a_rejected_private_app_token_fails_in_one_request_naming_hubspots_messa
     assert "pat-eu1-revoked-token-000000" not in description
 
 
+def test_check_connection_passes_with_one_authenticated_request(tmp_path, hubspot):
+    atlas = hubspot_platform(tmp_path, hubspot)
+
+    result = atlas.check_sources()
+
+    assert result.output_for_node("check_source_connections") == {"acme.crm": "ok"}
+    assert [r.path for r in hubspot.requests] == ["/crm/v3/properties/contacts"]
+
+
+def test_check_connection_with_a_rejected_token_fails_permanently_naming_the_source(
+    tmp_path, hubspot, monkeypatch
+):
+    monkeypatch.setenv(TOKEN_VAR, "pat-eu1-revoked-token-000000")
+    atlas = hubspot_platform(tmp_path, hubspot)
+
+    result = atlas.check_sources()
+
+    assert not result.success
+    description = failure(result).description
+    assert "acme.crm: failed (permanent): HubSpot HTTP 401" in description
+    assert "pat-eu1-revoked-token-000000" not in description
+    assert len(hubspot.requests) == 1
+
+
 def test_a_refresh_token_that_keeps_failing_401_fails_after_one_refresh(tmp_path, hubspot):
     deal(hubspot, 1, DAY1 + dt.timedelta(hours=1))
     atlas = hubspot_platform(tmp_path, hubspot, auth=OAUTH)

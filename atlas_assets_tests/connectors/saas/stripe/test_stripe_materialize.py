@@ -379,18 +379,10 @@ def _failure(result: dg.ExecuteInProcessResult) -> dg.Failure:
     return result.failure_data_for_node(node).user_failure_data
 
 
-def _check_sources(atlas: Platform) -> dg.ExecuteInProcessResult:
-    return atlas.defs.resolve_job_def("check_sources").execute_in_process(
-        run_config={"ops": {"check_source_connections": {"config": {"sources": []}}}},
-        instance=atlas.instance,
-        raise_on_error=False,
-    )
-
-
 def test_check_connection_passes_with_one_authenticated_request(tmp_path, stripe_api):
     atlas = stripe_platform(tmp_path, stripe_api, "[customers]")
 
-    result = _check_sources(atlas)
+    result = atlas.check_sources()
 
     assert result.output_for_node("check_source_connections") == {"acme.billing": "ok"}
     assert [r.path for r in stripe_api.requests] == ["/v1/balance"]
@@ -402,7 +394,7 @@ def test_check_connection_with_a_bad_key_fails_permanently_naming_the_source(
     monkeypatch.setenv(KEY_VAR, "sk_test_revoked_key_99999999")
     atlas = stripe_platform(tmp_path, stripe_api, "[customers]")
 
-    result = _check_sources(atlas)
+    result = atlas.check_sources()
 
     assert not result.success
     description = _failure(result).description
