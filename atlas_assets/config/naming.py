@@ -32,6 +32,17 @@ TOMBSTONE_SUFFIX = "__tombstones"
 QUARANTINE_SUFFIX_PATTERN = r"^__[a-z0-9]+(?:_[a-z0-9]+)*$"
 SILVER_SUFFIX = "_silver"
 FAILURE_NOTIFICATION_SENSOR = "notify_failures"
+FRESHNESS_SENSOR = "freshness_checks"
+# Dagster's freshness-check factories name every check they build this, and its op (the step)
+# `freshness_check_<hash of the keys>`.
+FRESHNESS_CHECK_NAME = "freshness_check"
+
+
+def is_freshness_step(step_key: str) -> bool:
+    """Whether a run's step is one of Dagster's freshness checks."""
+    return step_key.startswith(f"{FRESHNESS_CHECK_NAME}_")
+
+
 TENANT_TAG = "atlas/tenant"
 SOURCE_TAG = "atlas/source"
 

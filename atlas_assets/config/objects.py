@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -23,7 +21,9 @@ from atlas_assets.config.pii_columns import PiiColumns, policy_conflict
 
 # Re-exported: source kinds import `Secret` from here (it lives apart so `config.notify` can use it).
 from atlas_assets.config.secret import Secret as Secret
+from atlas_assets.config.settings import Duration as Duration
 from atlas_assets.config.settings import InheritedSettings, Name
+from atlas_assets.config.settings import parse_duration as parse_duration
 from atlas_assets.connectors.type_names import parse_type_name
 from atlas_assets.connectors.window_bounds import CursorFormat
 
@@ -40,25 +40,6 @@ class WriteMode(StrEnum):
     @property
     def is_partitioned(self) -> bool:
         return self in (WriteMode.PARTITION_OVERWRITE, WriteMode.UPSERT, WriteMode.SNAPSHOT)
-
-
-_DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(value: Any) -> dt.timedelta | None:
-    """'90s', '30m', '2h', '1d', '1w' (or seconds as a number) → timedelta."""
-    if value is None or isinstance(value, dt.timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.timedelta(seconds=value)
-    match = _DURATION.match(str(value).strip())
-    if not match:
-        raise ValueError(f"{value!r} is not a duration; write e.g. '30m', '2h' or '1d'")
-    return dt.timedelta(**{_UNITS[match.group("unit")]: int(match.group("n"))})
-
-
-Duration = Annotated[dt.timedelta | None, BeforeValidator(parse_duration)]
 
 
 def _known_type(name: str) -> str:

@@ -14,6 +14,7 @@ from atlas_assets.config.notify import NotifyTarget
 from atlas_assets.config.objects import ObjectConfig, SourceConfigBase, WriteMode
 from atlas_assets.config.runner import RunnerConfig, TenantConfig
 from atlas_assets.config.settings import (
+    FreshnessConfig,
     InheritedSettings,
     PartitionsConfig,
     PiiConfig,
@@ -44,6 +45,7 @@ class ObjectSpec:
     quarantine_suffix: str = naming.DEFAULT_QUARANTINE_SUFFIX
     notify: tuple[NotifyTarget, ...] = ()
     notify_path: str | None = None
+    freshness: FreshnessConfig | None = None
 
     @property
     def path(self) -> str:
@@ -123,6 +125,7 @@ def _resolve_one(
         owners=tuple(merged.get("owners", ())),
         batch_size=merged.get("batch_size", DEFAULT_BATCH_SIZE),
         quarantine_suffix=config.warehouse.quarantine_suffix,
+        freshness=_freshness(merged),
         **_nearest_notify(
             [
                 (f"tenants.{tenant_name}.sources.{source_name}.objects.{object_name}", obj),
@@ -132,6 +135,12 @@ def _resolve_one(
             ]
         ),
     )
+
+
+def _freshness(merged: dict[str, Any]) -> FreshnessConfig | None:
+    """The object's freshness settings, or None when no level sets `max_lag` (no check)."""
+    freshness = FreshnessConfig(**merged.get("freshness", {}))
+    return freshness if freshness.max_lag is not None else None
 
 
 def _nearest_notify(levels: list[tuple[str, InheritedSettings]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from atlas_assets.config.notify import NotifyTarget
 from atlas_assets.config.strict import StrictModel
@@ -79,6 +79,33 @@ class RetryConfig(StrictModel):
     jitter: Literal["full", "plus_minus"] | None = None
 
 
+_DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: Any) -> dt.timedelta | None:
+    """'90s', '30m', '2h', '1d', '1w' (or seconds as a number) → timedelta."""
+    if value is None or isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.timedelta(seconds=value)
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write e.g. '30m', '2h' or '1d'")
+    return dt.timedelta(**{_UNITS[match.group("unit")]: int(match.group("n"))})
+
+
+Duration = Annotated[dt.timedelta | None, BeforeValidator(parse_duration)]
+
+
+class FreshnessConfig(StrictModel):
+    """How stale an object's data may get: a Dagster freshness check fails past `max_lag`."""
+
+    max_lag: Duration = Field(
+        default=None, description="Longest time since the last materialization before the data is stale."
+    )
+
+
 DEFAULT_PII_ENTITIES = (
     "EMAIL_ADDRESS",
     "PHONE_NUMBER",
@@ -135,6 +162,7 @@ class InheritedSettings(StrictModel):
     schedule: ScheduleConfig | None = None
     retry: RetryConfig | None = None
     pii_scan: PiiConfig | None = None
+    freshness: FreshnessConfig | None = None
     owners: list[str] | None = Field(default=None, description="Emails or 'team:name'.")
     batch_size: int | None = Field(default=None, ge=1, description="Rows per extracted Arrow batch.")
     notify: list[NotifyTarget] | None = Field(

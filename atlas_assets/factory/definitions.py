@@ -13,6 +13,7 @@ from atlas_assets.config.runner import RunnerConfig
 from atlas_assets.config.secret import secret_values
 from atlas_assets.factory.assets import build_ingestion_asset
 from atlas_assets.factory.executor import step_count_executor
+from atlas_assets.factory.freshness import build_freshness_checks, freshness_sensor
 from atlas_assets.factory.resources import build_shared_resources, build_source_resources, env_scope
 from atlas_assets.factory.schedules import build_schedules
 from atlas_assets.factory.source_checks import build_check_sources_job
@@ -25,8 +26,8 @@ from atlas_assets.ops.notify.sensor import failure_notification_sensor
 
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
     """Every object's asset (with its checks), silver assets where masking says so, schedules,
-    the check_sources, maintenance and gdpr_erase jobs, the OpenLineage and failure-notification
-    sensors and the shared resources."""
+    the check_sources, maintenance and gdpr_erase jobs, freshness checks, the OpenLineage,
+    failure-notification and freshness sensors and the shared resources."""
     jobs, schedules = build_schedules(specs)
     maintenance_jobs, maintenance_schedules = build_maintenance_jobs(config, specs)
     connectors = build_source_resources(specs, env_scope(config))
@@ -35,10 +36,15 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         # per asset would flood every load's log
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)
+        # Dagster marks its freshness-check factories superseded by `FreshnessPolicy`; see
+        # factory/freshness.py for why they are still the ones used
+        warnings.simplefilter("ignore", dg.SupersessionWarning)
         assets = [build_ingestion_asset(spec, connectors[spec.resource_key]) for spec in specs]
         assets += build_silver_assets(specs)
+        freshness_checks = build_freshness_checks(specs)
     core = dg.Definitions(
         assets=assets,
+        asset_checks=freshness_checks,
         jobs=[
             *jobs,
             build_check_sources_job(connectors),
@@ -50,7 +56,12 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
         executor=step_count_executor,
     )
     notify = failure_notification_sensor(specs, secret_values(config))
-    ops = dg.Definitions(sensors=[notify] if notify else [])
+    sensors = [notify] if notify else []
+    if freshness_checks:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dg.SupersessionWarning)
+            sensors.append(freshness_sensor(freshness_checks))
+    ops = dg.Definitions(sensors=sensors)
     return dg.Definitions.merge(core, lineage_definitions(config, specs), ops)
 
 

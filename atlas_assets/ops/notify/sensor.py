@@ -1,11 +1,13 @@
-"""The failure-notification sensor: failed runs in the event log → one message per tenant and target.
+"""The failure-notification sensor: failed runs, and failed freshness checks, in the event log →
+one message per tenant and target.
 
-The cursor holds the event-log id of the last run failure handled and the deliveries still
-owed. A delivery that fails after its in-tick retries is owed, retried on later ticks and
-dropped (with a warning) after `MAX_TICKS_OWED`; a down target is tried once per tick, so it
-never makes a tick slow, and a tick never fails because of it. Each tick handles a bounded
-number of failures, so it ends well inside Dagster's sensor timeout and its cursor (with what
-it delivered) is always saved: no failure is told twice, whatever the number of ticks.
+The cursor holds the event-log id of the last run failure handled, the last evaluation handled
+of each freshness check, and the deliveries still owed. A delivery that fails after its in-tick retries is
+owed, retried on later ticks and dropped (with a warning) after `MAX_TICKS_OWED`; a down target
+is tried once per tick, so it never makes a tick slow, and a tick never fails because of it.
+Each tick handles a bounded number of failures, so it ends well inside Dagster's sensor timeout
+and its cursor (with what it delivered) is always saved: no failure is told twice, whatever the
+number of ticks.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the sensor function at runtime.
@@ -23,7 +25,8 @@ from atlas_assets.config import naming
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.ops.notify.delivery import DeliveryError, deliver
 from atlas_assets.ops.notify.failures import Recipient, RunFailureNotices
-from atlas_assets.ops.notify.message import Notification
+from atlas_assets.ops.notify.freshness import FreshnessNotices
+from atlas_assets.ops.notify.message import Notification, NotificationKind
 
 UI_URL_ENV = "ATLAS_UI_URL"
 INTERVAL_ENV = "ATLAS_NOTIFY_INTERVAL"
@@ -37,12 +40,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Owed:
-    """A delivery still to make: which failure (run) to which tenant's target."""
+    """A delivery still to make: which failure (run, and whether of the run or a freshness
+    check in it) to which tenant's target."""
 
     run_id: str
     tenant: str
     target: str
     ticks: int = 0
+    kind: NotificationKind = "run_failure"
 
 
 @dataclass
@@ -51,16 +56,24 @@ class NotifyCursor:
 
     after: int = 0
     owed: list[Owed] = field(default_factory=list)
+    checks: dict[str, int] = field(default_factory=dict)  # freshness check → last evaluation seen
 
     @classmethod
     def parse(cls, text: str | None) -> "NotifyCursor":
         if not text:
             return cls()
         data = json.loads(text)
-        return cls(data["after"], [Owed(**item) for item in data["owed"]])
+        # `checks` is absent from cursors saved before freshness notifications existed
+        return cls(data["after"], [Owed(**item) for item in data["owed"]], data.get("checks", {}))
 
     def dumps(self) -> str:
-        return json.dumps({"after": self.after, "owed": [asdict(item) for item in self.owed]})
+        return json.dumps(
+            {
+                "after": self.after,
+                "owed": [asdict(item) for item in self.owed],
+                "checks": self.checks,
+            }
+        )
 
 
 @dataclass
@@ -85,13 +98,15 @@ def failure_notification_sensor(
     """The sensor telling each object's `notify` targets about failed runs; None if nobody listens."""
     if not any(spec.notify for spec in specs):
         return None
-    notices = RunFailureNotices(specs, os.environ.get(UI_URL_ENV, DEFAULT_UI_URL), secrets)
+    ui_url = os.environ.get(UI_URL_ENV, DEFAULT_UI_URL)
+    notices = Notices(RunFailureNotices(specs, ui_url, secrets), FreshnessNotices(specs, ui_url, secrets))
 
     @dg.sensor(
         name=naming.FAILURE_NOTIFICATION_SENSOR,
         minimum_interval_seconds=int(os.environ.get(INTERVAL_ENV, "30")),
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Tells runner.yaml's `notify` targets (Slack, webhook, email) about failed runs.",
+        description="Tells runner.yaml's `notify` targets (Slack, webhook, email) about failed runs "
+        "and failed freshness checks.",
     )
     def _notify_failures(context: dg.SensorEvaluationContext):
         cursor = NotifyCursor.parse(context.cursor)
@@ -102,13 +117,26 @@ def failure_notification_sensor(
     return _notify_failures
 
 
-def notify_tick(instance: dg.DagsterInstance, notices: RunFailureNotices, cursor: NotifyCursor) -> TickReport:
-    """Deliver what is owed, then the notifications of run failures after the cursor; moves `cursor`."""
+@dataclass(frozen=True)
+class Notices:
+    """What each kind of failure is told as."""
+
+    runs: RunFailureNotices
+    freshness: FreshnessNotices
+
+    def for_run(self, instance: dg.DagsterInstance, kind: NotificationKind, run_id: str):
+        of_kind = self.runs if kind == "run_failure" else self.freshness
+        return of_kind.for_run(instance, run_id)
+
+
+def notify_tick(instance: dg.DagsterInstance, notices: Notices, cursor: NotifyCursor) -> TickReport:
+    """Deliver what is owed, then the notifications of run failures and failed freshness checks
+    after the cursor; moves `cursor`."""
     report = TickReport()
     deadline = time.monotonic() + TICK_BUDGET_SECONDS
     owed, cursor.owed = cursor.owed, []
     for item in owed:
-        pending = [(r, n) for r, n in notices.for_run(instance, item.run_id) if _is(item, r)]
+        pending = [(r, n) for r, n in notices.for_run(instance, item.kind, item.run_id) if _is(item, r)]
         for recipient, notification in pending:
             _send(recipient, notification, item.ticks + 1, cursor, report, deadline)
     records = instance.fetch_run_status_changes(
@@ -119,10 +147,38 @@ def notify_tick(instance: dg.DagsterInstance, notices: RunFailureNotices, cursor
     for record in records:
         if time.monotonic() > deadline:
             break
-        for recipient, notification in notices.for_run(instance, record.run_id):
+        for recipient, notification in notices.for_run(instance, "run_failure", record.run_id):
             _send(recipient, notification, 0, cursor, report, deadline)
         cursor.after = record.storage_id
+    _notify_stale(instance, notices, cursor, report, deadline)
     return report
+
+
+def _notify_stale(
+    instance: dg.DagsterInstance, notices: Notices, cursor: NotifyCursor, report: TickReport, deadline: float
+) -> None:
+    """The notifications of runs whose freshness checks failed since the cursor.
+
+    Read from each check's latest evaluation (one query for all of them), not by scanning the
+    event log: the default SQLite storage shards events by run and cannot list them across runs.
+    The cursor remembers the evaluation handled per check; an earlier one that was never seen is
+    no news once a newer evaluation exists.
+    """
+    summaries = instance.event_log_storage.get_asset_check_summary_records(notices.freshness.check_keys)
+    runs: list[str] = []
+    for key, summary in summaries.items():
+        record = summary.last_completed_check_execution_record
+        label = key.to_user_string()
+        if record is None or cursor.checks.get(label) == record.id:
+            continue
+        evaluation = record.event.asset_check_evaluation if record.event else None
+        if evaluation is not None and notices.freshness.concerns(evaluation) and record.run_id not in runs:
+            runs.append(record.run_id)
+        cursor.checks[label] = record.id
+    # one run's stale assets are told in one message per target (for_run groups them)
+    for run_id in runs:
+        for recipient, notification in notices.for_run(instance, "freshness", run_id):
+            _send(recipient, notification, 0, cursor, report, deadline)
 
 
 def _is(item: Owed, recipient: Recipient) -> bool:
@@ -150,5 +206,7 @@ def _send(
         log.warning("gave up notifying %s of run %s", target_label, notification.run_id)
         report.dropped += 1
         return
-    cursor.owed.append(Owed(notification.run_id or "", recipient.tenant, recipient.key, ticks))
+    cursor.owed.append(
+        Owed(notification.run_id or "", recipient.tenant, recipient.key, ticks, notification.kind)
+    )
     report.owed += 1
