@@ -17,6 +17,13 @@ from atlas_assets_tests.services import (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests (daemons, browsers, whole CLI runs) first, in their collected order: the
+    workers then share out the long tests early and finish together, instead of one worker
+    starting a minutes-long test when the rest of the suite is done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """URL of the real PostgreSQL service (skips when unreachable unless services are required)."""
