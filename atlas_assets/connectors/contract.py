@@ -43,6 +43,19 @@ class TimeWindow:
         return f"[{self.start.isoformat()}, {self.end.isoformat()})"
 
 
+@dataclass
+class ExtractProgress:
+    """How far a source has read and, when it can tell cheaply, how much there is: the figures a
+    run's progress lines turn into a share done and an ETA. Every field is optional to fill."""
+
+    total_rows: int | None = None
+    """Rows the request will yield, when the source reports it (an API's `total`)."""
+    total_bytes: int | None = None
+    """Source bytes the request will read (a CSV object's file sizes)."""
+    bytes_read: int | None = None
+    """Source bytes read so far, in the unit of `total_bytes`."""
+
+
 @dataclass(frozen=True)
 class ExtractRequest:
     """What one run asks of a source for one object."""
@@ -58,6 +71,8 @@ class ExtractRequest:
     stats: dict[str, int | str] = field(default_factory=dict)
     """Filled by the source while extracting (requests, pages, rate-limit waits, …); recorded as
     materialization metadata `atlas/source/<name>`."""
+    progress: ExtractProgress = field(default_factory=ExtractProgress)
+    """Filled by the source while extracting, when it can tell; read by the run's progress lines."""
 
     @property
     def label(self) -> str:

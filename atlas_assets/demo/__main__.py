@@ -18,6 +18,7 @@ from atlas_assets.config.loader import load_runner_config
 from atlas_assets.config.location import DEMO_DATA_DIR
 from atlas_assets.demo.generate import generate_demo
 from atlas_assets.factory.definitions import build_definitions
+from atlas_assets.ingest.progress import is_final_line
 
 
 def main() -> None:
@@ -52,6 +53,10 @@ def main() -> None:
                     f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} "
                     f"for {len(selection)} assets"
                 )
+                # The run log's last progress line of each asset (the UI's run view shows them all).
+                for record in instance.all_logs(result.run_id):
+                    if is_final_line(record.user_message):
+                        print(f"  {record.user_message}")
                 failed_checks += [
                     f"{e.asset_key.to_user_string()}:{e.check_name} ({e.severity.value})"
                     for e in result.get_asset_check_evaluations()

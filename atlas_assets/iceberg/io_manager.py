@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pyarrow as pa
+from pydantic import Field
 
 from atlas_assets.config.naming import DEFAULT_QUARANTINE_SUFFIX, SEPARATOR, quarantine_table_name
 from atlas_assets.config.objects import WriteMode
@@ -21,6 +22,7 @@ from atlas_assets.iceberg.reading import read_table
 from atlas_assets.iceberg.resources import IcebergCatalogResource
 from atlas_assets.iceberg.write_plan import WritePlan
 from atlas_assets.ingest.lineage_columns import LineageValues
+from atlas_assets.ingest.progress import DEFAULT_INTERVAL_SECONDS
 from atlas_assets.ingest.source_extract import SourceExtract, labelled_failure
 
 if TYPE_CHECKING:
@@ -43,13 +45,24 @@ class IcebergIOManager(dg.ConfigurableIOManager):
     catalog: IcebergCatalogResource
     target_file_mb: int = 128
     quarantine_suffix: str = DEFAULT_QUARANTINE_SUFFIX
+    progress_interval_seconds: float = Field(
+        default=DEFAULT_INTERVAL_SECONDS,
+        ge=0,
+        description="At most one extraction progress line in the run log per this many seconds.",
+    )
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
         if isinstance(obj, SourceExtract):
             plan = self._extract_plan(context, obj)
-            report = self._write(plan, lambda after: obj.open(plan.extract_window, after), obj)
+            report = self._write(
+                plan,
+                lambda after: obj.open(
+                    plan.extract_window, after, context.log, self.progress_interval_seconds
+                ),
+                obj,
+            )
             obj.report = report
         elif isinstance(obj, pa.Table | pa.RecordBatchReader):
             plan = self._table_plan(context)

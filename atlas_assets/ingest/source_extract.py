@@ -19,6 +19,7 @@ from atlas_assets.connectors.contract import (
     TimeWindow,
 )
 from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
+from atlas_assets.ingest.progress import DEFAULT_INTERVAL_SECONDS, ProgressLog, ProgressReporter
 
 if TYPE_CHECKING:
     from atlas_assets.iceberg.table_writer import WriteReport
@@ -40,9 +41,15 @@ class SourceExtract:
     report: WriteReport | None = field(default=None, repr=False)
     source_stats: dict[str, int | str] = field(default_factory=dict)
 
-    def open(self, window: TimeWindow | None, after: Any) -> Iterator[ExtractItem]:
+    def open(
+        self,
+        window: TimeWindow | None,
+        after: Any,
+        log: ProgressLog | None = None,
+        progress_interval: float = DEFAULT_INTERVAL_SECONDS,
+    ) -> Iterator[ExtractItem]:
         """Stream the object's batches (and deleted keys, untransformed); permanent source errors
-        become non-retryable failures."""
+        become non-retryable failures. With `log`, progress lines go to it (see `ingest.progress`)."""
         spec = self.spec
         request = ExtractRequest(
             tenant=spec.tenant,
@@ -55,6 +62,14 @@ class SourceExtract:
             retry=spec.retry,
             stats=self.source_stats,
         )
+        items = self._stream(request)
+        if log is None:
+            return items
+        reporter = ProgressReporter(spec.label, log, request.progress, request.stats, progress_interval)
+        return reporter.track(items)
+
+    def _stream(self, request: ExtractRequest) -> Iterator[ExtractItem]:
+        spec = self.spec
         try:
             for item in self.connector.extract(request):
                 if isinstance(item, DeletedKeys):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -88,7 +88,13 @@ def stream_object(
 ) -> Iterator[pa.RecordBatch]:
     """The object's rows for `request`, file after file, in batches of at most `request.batch_size`."""
     plan: ReadPlan | None = None
-    for path in matching_files(directory, pattern):
+    files = matching_files(directory, pattern)
+    sizes = [path.stat().st_size for path in files]
+    # Every matched file is read whole (the window selects rows, not files): their sizes are the
+    # total the run's progress lines measure against.
+    request.progress.total_bytes = sum(sizes)
+    for index, path in enumerate(files):
+        request.progress.bytes_read = sum(sizes[:index])
         file = inspect_file(path, options, request)
         if file is None:
             continue
@@ -104,6 +110,7 @@ def stream_object(
             if batch.num_rows
         )
         yield from rebatch(batches, request.batch_size)
+    request.progress.bytes_read = request.progress.total_bytes
 
 
 def matching_files(directory: Path, pattern: str) -> list[Path]:
@@ -181,7 +188,7 @@ def plan_read(file: CsvFile, options: CsvObjectConfig, request: ExtractRequest) 
     probe = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in declared}, include_columns=columns
     )
-    with _read_errors(file, request), _open(file, options, probe) as reader:
+    with _read_errors(file, request), _open(file, options, probe) as (reader, _handle):
         first = next(iter(reader), None)
         inferred = reader.schema
     if first is None or first.num_rows == 0:
@@ -235,8 +242,11 @@ def read_file(
 ) -> Iterator[pa.RecordBatch]:
     """Every row of `file` in the plan's columns and types, one Arrow block at a time."""
     convert = pacsv.ConvertOptions(column_types=plan.read_types, include_columns=plan.columns)
-    with _read_errors(file, request), _open(file, options, convert) as reader:
+    read_before = request.progress.bytes_read or 0
+    with _read_errors(file, request), _open(file, options, convert) as (reader, handle):
         for batch in reader:
+            # Where Arrow's reads have got to: about one block ahead of the rows yielded.
+            request.progress.bytes_read = read_before + handle.tell()
             yield _with_nulls(batch, plan.null_marked)
 
 
@@ -279,7 +289,7 @@ def _typed_cursor(values: pa.Array, cursor_type: pa.DataType, cursor_format: Cur
 @contextmanager
 def _open(
     file: CsvFile, options: CsvObjectConfig, convert: pacsv.ConvertOptions
-) -> Iterator[pacsv.CSVStreamingReader]:
+) -> Iterator[tuple[pacsv.CSVStreamingReader, BinaryIO]]:
     read = pacsv.ReadOptions(
         block_size=file.block_size,
         column_names=None if file.has_header else file.names,
@@ -293,7 +303,7 @@ def _open(
         file.path.open("rb") as handle,
         pacsv.open_csv(handle, read_options=read, parse_options=parse, convert_options=convert) as reader,
     ):
-        yield reader
+        yield reader, handle
 
 
 def _with_nulls(batch: pa.RecordBatch, null_marked: tuple[str, ...]) -> pa.RecordBatch:

@@ -134,6 +134,12 @@ def _next(
     return PageRequest(str(target.copy_with(query=None)), dict(target.params.multi_items()))
 
 
+def reported_total(page: Page, config: PaginationConfig) -> int | None:
+    """The record count the page's body reports at `total_path`, if configured and present."""
+    total = _number(value_at(page.body, config.total_path))
+    return int(total) if total is not None else None
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)

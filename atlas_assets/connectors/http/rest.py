@@ -21,7 +21,13 @@ from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.http.auth import AuthSettings, AuthType
 from atlas_assets.connectors.http.bodies import BodyFormat, decode_body, select_records
 from atlas_assets.connectors.http.client import HttpSession
-from atlas_assets.connectors.http.pagination import Page, PageRequest, PaginationConfig, pages
+from atlas_assets.connectors.http.pagination import (
+    Page,
+    PageRequest,
+    PaginationConfig,
+    pages,
+    reported_total,
+)
 from atlas_assets.connectors.http.rate_limit import run_state_file
 from atlas_assets.connectors.http.records import NestedMode, RecordBatcher, RecordOptions, TimestampFormat
 from atlas_assets.connectors.secrets import OptionalSecretText, SecretText, resource_secret
@@ -239,6 +245,9 @@ class RestResource(SourceConnector):
             params |= options.incremental.params(request.window)
         first = PageRequest(options.endpoint(request.object_name), params)
         for page in pages(first, options.pagination, lambda r: self._fetch(r, options, request)):
+            total = reported_total(page, options.pagination)
+            if total is not None:
+                request.progress.total_rows = total  # lets the run's progress lines tell an ETA
             yield from page.records
 
     def _fetch(self, page: PageRequest, options: RestObjectConfig, request: ExtractRequest) -> Page:

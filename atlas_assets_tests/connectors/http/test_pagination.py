@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from atlas_assets_tests.connectors.http.api_server import Received, json_reply
@@ -144,3 +145,22 @@ def test_a_next_url_on_another_host_is_refused_before_credentials_leave(tmp_path
     result = atlas.materialize("acme/api/items", raise_on_error=False)
 
     assert "on another host (example.invalid); refusing to send credentials there" in failure_message(result)
+
+
+def test_an_api_total_gives_progress_lines_a_share_done_and_eta(tmp_path, api):
+    api.route("/items", offset_route)
+    pagination = {"type": "offset", "limit": 10, "total_path": "total"}
+    item = {"pagination": pagination, "records": "data", "primary_key": ["id"], "batch_size": 10}
+    atlas = platform(tmp_path, rest_body(api.url, {"items": item}))
+    job = atlas.defs.resolve_implicit_global_asset_job_def()
+
+    result = job.execute_in_process(
+        asset_selection=[dg.AssetKey(["acme", "api", "items"])],
+        instance=atlas.instance,
+        run_config={"resources": {"iceberg_io_manager": {"config": {"progress_interval_seconds": 0}}}},
+    )
+
+    lines = [r.user_message for r in atlas.instance.all_logs(result.run_id)]
+    first = next(line for line in lines if line.startswith("acme.api.items: extracting "))
+    assert first.startswith("acme.api.items: extracting 10 rows,")
+    assert f"{10 / TOTAL:.0%} done, ETA " in first
