@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import tenacity
 from pyiceberg.catalog import Catalog, load_catalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError
 
@@ -51,8 +52,23 @@ def catalog_uri(warehouse: WarehouseConfig) -> EnvRef | None:
 
 
 def open_catalog(name: str, properties: dict[str, str]) -> Catalog:
-    """Load a pyiceberg catalog from properties."""
-    return load_catalog(name, **properties)
+    """Load a pyiceberg catalog from properties.
+
+    A SQL catalog creates its own tables when it opens; two step processes opening a fresh one
+    at once race, and the loser's CREATE TABLE fails with "already exists". Opened again, the
+    tables are there, so that one error is retried.
+    """
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_lost_table_creation_race),
+        stop=tenacity.stop_after_attempt(3),
+        wait=tenacity.wait_random(0.05, 0.3),
+        reraise=True,
+    )
+    return retrying(load_catalog, name, **properties)
+
+
+def _lost_table_creation_race(exc: BaseException) -> bool:
+    return type(exc).__name__ in ("OperationalError", "IntegrityError") and "already exists" in str(exc)
 
 
 def ensure_namespace(catalog: Catalog, namespace: str) -> None:

@@ -43,7 +43,9 @@ def test_the_rate_limit_spaces_requests_of_all_objects_of_the_source(tmp_path, a
     atlas.materialize("acme/api/a", "acme/api/b")
 
     first, second = sorted(r.at for r in api.log)
-    assert second - first >= 0.25  # two requests at 4/s: the second a quarter second after the first
+    # Two requests at 4/s are sent a quarter second apart; their arrival at the server jitters by
+    # the first one's connection setup, so allow 50 ms (without the limit the gap is ~0).
+    assert second - first >= 0.2
 
 
 @pytest.mark.slow
