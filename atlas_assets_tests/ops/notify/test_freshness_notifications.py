@@ -8,34 +8,17 @@ is then ticked with its own cursor, as the daemon does.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from atlas_assets.config import naming
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
 from atlas_assets_tests.harness import Shop, write_runner
-from atlas_assets_tests.receivers import HttpReceiver, http_receiver
 
 ORDERS = dg.AssetKey(["acme", "shop", "orders"])
 ORDERS_FRESHNESS = dg.AssetCheckKey(ORDERS, naming.FRESHNESS_CHECK_NAME)
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
-    home = tmp_path / "dagster"
-    home.mkdir()
-    with dg.instance_for_test(temp_dir=str(home)) as test_instance:
-        yield test_instance
 
 
 def acme(root: Path, url: str, max_lag: str) -> dg.Definitions:
