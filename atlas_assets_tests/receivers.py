@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from atlas_assets_tests.dagster_processes import free_port
+from atlas_assets_tests.wire_server import WireHandler, serving
 
 
 @dataclass
@@ -50,28 +50,16 @@ def http_receiver(statuses: list[int] | None = None, port: int | None = None) ->
     receiver = HttpReceiver(f"http://127.0.0.1:{port}", statuses=list(statuses or []))
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(WireHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = self.read_body()
             with lock:
                 receiver.requests.append(HttpRequest(self.path, dict(self.headers.items()), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            self.reply(status, b"ok")
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, port):
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass

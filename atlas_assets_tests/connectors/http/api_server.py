@@ -6,15 +6,18 @@ so tests assert what the client really sent (paths, params, headers, how many at
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from atlas_assets_tests.wire_server import WireHandler, base_url, serving
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ApiServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(WireHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
@@ -75,18 +78,14 @@ class ApiServer:
             def do_POST(self) -> None:
                 self._answer()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
             def _answer(self) -> None:
                 parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
                 received = Received(
                     self.command,
                     parts.path,
                     dict(parse_qsl(parts.query)),
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length) if length else b"",
+                    self.lower_headers(),
+                    self.read_body(),
                 )
                 with server._lock:
                     server.log.append(received)
@@ -95,24 +94,16 @@ class ApiServer:
                 if reply.delay_seconds:
                     time.sleep(reply.delay_seconds)
                 payload = reply.payload()
-                try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test): nothing to answer
+                self.reply(reply.status, payload, reply.headers)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._handler = Handler
+        self._running = contextlib.ExitStack()
+        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._server is not None, "the server runs inside `with ApiServer() as api:`"
+        return base_url(self._server)
 
     def route(self, path: str, handler: Route) -> None:
         self.routes[path] = handler
@@ -122,9 +113,8 @@ class ApiServer:
             return [r for r in self.log if r.path == path]
 
     def __enter__(self) -> ApiServer:
-        self._thread.start()
+        self._server = self._running.enter_context(serving(self._handler))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._running.close()

@@ -27,11 +27,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from atlas_assets_tests.dagster_processes import free_port
+from atlas_assets_tests.wire_server import WireHandler, serving
 
 ACCESS_TOKEN = "pat-eu1-atlas-local-0123456789abcdef"
 CLIENT_ID = "atlas-client-id"
@@ -150,14 +150,8 @@ class HubSpotServer:
 
     @contextmanager
     def running(self) -> Iterator[HubSpotServer]:
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(_handler(self), self.port):
             yield self
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
     def respond(self, request: Request) -> tuple[int, dict, dict]:
         correlation = str(uuid.uuid4())
@@ -425,13 +419,13 @@ def _error(status: int, message: str, category: str, correlation: str) -> tuple[
     return status, body, {"X-HubSpot-Correlation-Id": correlation}
 
 
-def _handler(server: HubSpotServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(server: HubSpotServer) -> type[WireHandler]:
+    class Handler(WireHandler):
         def do_GET(self) -> None:
             self._serve({})
 
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            raw = self.read_body().decode()
             if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
                 self._serve(dict(parse_qsl(raw)))
             else:
@@ -439,21 +433,10 @@ def _handler(server: HubSpotServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, body: dict[str, Any]) -> None:
             url = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
             # The SDK sends lists as repeated parameters (`properties=a&properties=b`): joined by commas.
             query = {k: ",".join(v) for k, v in parse_qs(url.query).items()}
-            request = Request(self.command, url.path, query, body, headers)
+            request = Request(self.command, url.path, query, body, self.lower_headers())
             status, payload, extra = server.respond(request)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.reply_json(status, payload, extra, content_type="application/json;charset=utf-8")
 
     return Handler

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from atlas_assets_tests.dagster_processes import free_port
+from atlas_assets_tests.wire_server import WireHandler, serving
 
 API_KEY = "sk_test_atlas_local_0123456789"
 
@@ -108,14 +108,8 @@ class StripeServer:
 
     @contextmanager
     def running(self) -> Iterator[StripeServer]:
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(_handler(self), self.port):
             yield self
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
     def respond(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict, dict]:
         request_id = f"req_{next(self._ids):014d}"
@@ -205,22 +199,11 @@ def _masked(key: str) -> str:
     return key[:8] + "*" * max(len(key) - 12, 0) + key[-4:] if len(key) > 12 else "****"
 
 
-def _handler(server: StripeServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(server: StripeServer) -> type[WireHandler]:
+    class Handler(WireHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body, extra = server.respond(url.path, dict(parse_qsl(url.query)), headers)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            status, body, extra = server.respond(url.path, dict(parse_qsl(url.query)), self.lower_headers())
+            self.reply_json(status, body, extra)
 
     return Handler
