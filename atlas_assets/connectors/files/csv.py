@@ -21,7 +21,9 @@ from atlas_assets.config.objects import (
 )
 from atlas_assets.connectors.contract import ExtractRequest, SourceConnector
 from atlas_assets.connectors.errors import PermanentSourceError
+from atlas_assets.connectors.file_versions import FileVersion
 from atlas_assets.connectors.files.parsing import stream_object
+from atlas_assets.connectors.files.versions import file_cursor_instants, list_versions
 
 
 class CsvObjectConfig(ObjectConfig):
@@ -93,7 +95,8 @@ class CsvSourceConfig(SourceConfigBase):
 
 
 class CsvResource(SourceConnector):
-    """Streams each object's CSV files from one local directory, batch by batch."""
+    """Streams each object's CSV files from one local directory, batch by batch; lists them for the
+    file-arrival sensor (`connectors.file_versions.ListsFiles`)."""
 
     path: str
 
@@ -112,6 +115,14 @@ class CsvResource(SourceConnector):
         directory = self.directory()
         check_directory(directory)
         yield from stream_object(directory, options.file_glob(request.object_name), options, request)
+
+    def list_files(self, request: ExtractRequest) -> list[FileVersion]:
+        directory = self.directory()
+        check_directory(directory)
+        return list_versions(directory, csv_options(request).file_glob(request.object_name))
+
+    def cursor_instants(self, request: ExtractRequest, file: FileVersion) -> pa.Array:
+        return file_cursor_instants(self.directory() / file.id, csv_options(request), request)
 
 
 def check_directory(directory: Path) -> None:
