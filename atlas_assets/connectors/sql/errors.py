@@ -7,6 +7,8 @@ across versions and locales. Message substrings are the fallback for errors with
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from atlas_assets.connectors.errors import PermanentSourceError, SourceError, TransientSourceError
@@ -48,6 +50,9 @@ _MYSQL_PERMANENT = frozenset(
         1698,  # access denied (auth plugin)
     }
 )
+
+# How connectorx's MySQL errors name the server's errno and SQLSTATE.
+_MYSQL_ERROR_TEXT = re.compile(r"\bERROR (\d{4}) \([0-9A-Z]{5}\)")
 
 # Substrings of driver messages (PostgreSQL, MySQL/MariaDB, SQLite) that retrying cannot fix.
 _PERMANENT_MARKERS = (
@@ -118,13 +123,21 @@ def _by_code(error: BaseException) -> bool | None:
         if pgcode.startswith(_PG_PERMANENT_CLASSES):
             return False
         return None
+    errno = _mysql_errno(error)
+    if errno in _MYSQL_TRANSIENT:
+        return True
+    if errno in _MYSQL_PERMANENT:
+        return False
+    return None
+
+
+def _mysql_errno(error: BaseException) -> int | None:
+    """PyMySQL's errno argument, or the `ERROR 1146 (42S02)` that connectorx's messages carry."""
     args = getattr(error, "args", ())
     if args and isinstance(args[0], int) and type(error).__module__.startswith("pymysql"):
-        if args[0] in _MYSQL_TRANSIENT:
-            return True
-        if args[0] in _MYSQL_PERMANENT:
-            return False
-    return None
+        return args[0]
+    found = _MYSQL_ERROR_TEXT.search(str(error))
+    return int(found.group(1)) if found else None
 
 
 def _by_message(lowered: str) -> bool | None:

@@ -87,8 +87,13 @@ def plan_text_select(
     selected = []
     for column, codec in zip(columns, codecs, strict=True):
         expression = codec.select_as(column) if codec.select_as else column
-        if cast_to_text and not isinstance(expression.type, sa.String):
-            # Strings stay as they are: a cast would trim char(n) padding.
+        if (
+            cast_to_text
+            and not isinstance(expression.type, sa.String)
+            and not pa.types.is_binary(codec.text_type)
+        ):
+            # Strings stay as they are (a cast would trim char(n) padding), and so do columns
+            # whose codec reads raw bytes.
             expression = sa.cast(expression, sa.Text)
         selected.append(expression.label(column.name) if expression is not column else column)
     schema = pa.schema([pa.field(c.name, codec.arrow_type) for c, codec in zip(columns, codecs, strict=True)])
