@@ -33,6 +33,7 @@ QUARANTINE_SUFFIX_PATTERN = r"^__[a-z0-9]+(?:_[a-z0-9]+)*$"
 SILVER_SUFFIX = "_silver"
 FAILURE_NOTIFICATION_SENSOR = "notify_failures"
 FRESHNESS_SENSOR = "freshness_checks"
+FILE_ARRIVAL_SUFFIX = "file_arrival"
 # Dagster's freshness-check factories name every check they build this, and its op (the step)
 # `freshness_check_<hash of the keys>`.
 FRESHNESS_CHECK_NAME = "freshness_check"
@@ -55,6 +56,11 @@ def asset_key(tenant: str, source: str, object_name: str) -> dg.AssetKey:
 def op_name(key: dg.AssetKey) -> str:
     """The op Dagster derives from an asset key (`tenant__source__object`)."""
     return SEPARATOR.join(key.path)
+
+
+def file_arrival_sensor_name(key: dg.AssetKey) -> str:
+    """`tenant__source__object__file_arrival`: `__` is reserved, so it is no other object's name."""
+    return SEPARATOR.join([*key.path, FILE_ARRIVAL_SUFFIX])
 
 
 def asset_tags(tenant: str, source: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -186,6 +186,8 @@ class SourceConfigBase(InheritedSettings):
     """Fields every source kind shares. Each kind subclasses this with `kind: Literal[...]`."""
 
     kind: str
+    lists_files: ClassVar[bool] = False
+    """Whether the kind's resource implements `connectors.file_versions.ListsFiles` (file arrival)."""
     description: str | None = None
     concurrency: ConcurrencyConfig | None = Field(
         default=None, description="Runs reading this source in progress at once (the run queue enforces it)."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +20,7 @@ from atlas_assets.config.settings import (
     PiiConfig,
     RetryConfig,
     ScheduleConfig,
+    SensorConfig,
     merge_settings,
 )
 from atlas_assets.connectors.contract import DEFAULT_BATCH_SIZE
@@ -46,6 +47,13 @@ class ObjectSpec:
     notify: tuple[NotifyTarget, ...] = ()
     notify_path: str | None = None
     freshness: FreshnessConfig | None = None
+    sensor: SensorConfig = field(default_factory=SensorConfig)
+
+    @property
+    def watches_files(self) -> bool:
+        """Whether the object gets a file-arrival sensor: enabled at its nearest level, and its source
+        lists files (set only at the tenant or defaults, `file_arrival` skips other kinds)."""
+        return self.sensor.file_arrival and self.source_config.lists_files
 
     @property
     def path(self) -> str:
@@ -95,8 +103,27 @@ def resolve_objects(config: RunnerConfig) -> tuple[list[ObjectSpec], list[Config
                             "(set it under defaults, the tenant, the source or the object)",
                         )
                     )
+                problems += _file_arrival_problems(spec, source, obj)
                 specs.append(spec)
     return specs, problems
+
+
+def _file_arrival_problems(
+    spec: ObjectSpec, source: SourceConfigBase, obj: ObjectConfig
+) -> list[ConfigProblem]:
+    """`sensor.file_arrival: true` written on a source or object whose kind has no files to watch."""
+    if source.lists_files:
+        return []
+    problems = []
+    for path, level in ((spec.path, obj), (f"tenants.{spec.tenant}.sources.{spec.source}", source)):
+        if level.sensor is not None and level.sensor.file_arrival:
+            problems.append(
+                ConfigProblem(
+                    f"{path}.sensor.file_arrival",
+                    f"kind '{source.kind}' has no files to watch; file_arrival is for file sources (csv)",
+                )
+            )
+    return problems
 
 
 def _resolve_one(
@@ -126,6 +153,7 @@ def _resolve_one(
         batch_size=merged.get("batch_size", DEFAULT_BATCH_SIZE),
         quarantine_suffix=config.warehouse.quarantine_suffix,
         freshness=_freshness(merged),
+        sensor=SensorConfig(**merged.get("sensor", {})),
         **_nearest_notify(
             [
                 (f"tenants.{tenant_name}.sources.{source_name}.objects.{object_name}", obj),

@@ -106,6 +106,19 @@ class FreshnessConfig(StrictModel):
     )
 
 
+class SensorConfig(StrictModel):
+    """Sensors of an object: `file_arrival` runs the partitions that new or changed files touch."""
+
+    file_arrival: bool = Field(
+        default=False,
+        description="Watch the object's files and request the partitions a new or changed file touches "
+        "(file sources only: csv).",
+    )
+    interval_seconds: int = Field(
+        default=30, ge=5, le=86_400, description="Seconds between the sensor's ticks."
+    )
+
+
 DEFAULT_PII_ENTITIES = (
     "EMAIL_ADDRESS",
     "PHONE_NUMBER",
@@ -163,6 +176,7 @@ class InheritedSettings(StrictModel):
     retry: RetryConfig | None = None
     pii_scan: PiiConfig | None = None
     freshness: FreshnessConfig | None = None
+    sensor: SensorConfig | None = None
     owners: list[str] | None = Field(default=None, description="Emails or 'team:name'.")
     batch_size: int | None = Field(default=None, ge=1, description="Rows per extracted Arrow batch.")
     notify: list[NotifyTarget] | None = Field(

@@ -20,6 +20,7 @@ from atlas_assets.factory.source_checks import build_check_sources_job
 from atlas_assets.gdpr import build_gdpr_erase_job
 from atlas_assets.lineage.definitions import lineage_definitions
 from atlas_assets.masking.silver import build_silver_assets
+from atlas_assets.ops.file_arrival.sensor import file_arrival_sensors
 from atlas_assets.ops.maintenance.job import build_maintenance_jobs
 from atlas_assets.ops.notify.sensor import failure_notification_sensor
 
@@ -27,7 +28,7 @@ from atlas_assets.ops.notify.sensor import failure_notification_sensor
 def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Definitions:
     """Every object's asset (with its checks), silver assets where masking says so, schedules,
     the check_sources, maintenance and gdpr_erase jobs, freshness checks, the OpenLineage,
-    failure-notification and freshness sensors and the shared resources."""
+    failure-notification, freshness and file-arrival sensors and the shared resources."""
     jobs, schedules = build_schedules(specs)
     maintenance_jobs, maintenance_schedules = build_maintenance_jobs(config, specs)
     connectors = build_source_resources(specs, env_scope(config))
@@ -57,6 +58,7 @@ def build_definitions(config: RunnerConfig, specs: list[ObjectSpec]) -> dg.Defin
     )
     notify = failure_notification_sensor(specs, secret_values(config))
     sensors = [notify] if notify else []
+    sensors += file_arrival_sensors(specs, connectors)
     if freshness_checks:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dg.SupersessionWarning)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePath
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
@@ -73,6 +73,7 @@ class CsvSourceConfig(SourceConfigBase):
     """`kind: csv` — a directory of CSV files; each object is the set of files its glob matches."""
 
     kind: Literal["csv"]
+    lists_files: ClassVar[bool] = True
     path: str = Field(
         description="Directory of the files; a relative path resolves against the working directory."
     )
