@@ -7,7 +7,8 @@ The functions the definitions factory calls:
   worker process, so the ~1-2 s it takes overlaps the extraction instead of following it.
 - `run_pii_checks(spec, data)`: samples the text columns of exactly the rows the run committed,
   detects PII entities with Presidio, and fails the check when a column not declared under the
-  object's `pii:` holds any. Metadata reports column → entity type → hit rate, never a value.
+  object's `pii:` holds any. Metadata reports column → entity type → hit rate, never a value,
+  and which columns needed the NER model (`ner_columns`; spaCy's model loads only for those).
 
 `pii_scan.on_undeclared` sets the outcome: `ignore` (no check, no scan), `warn` (WARN severity)
 or `fail` (ERROR severity and blocking, so downstream assets such as `silver` do not run).
@@ -88,6 +89,8 @@ def run_pii_checks(spec: ObjectSpec, data: pa.Table) -> list[dg.AssetCheckResult
         "entities": dg.MetadataValue.text(", ".join(result.entities)),
         "min_hit_rate": dg.MetadataValue.float(scan.min_hit_rate),
         "scan_seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+        # Columns whose values needed the NER model: what a scan's cost mostly depends on.
+        "ner_columns": dg.MetadataValue.json(list(result.ner_columns)),
     }
     if undeclared:
         metadata["findings"] = dg.MetadataValue.md(_findings_table(undeclared))

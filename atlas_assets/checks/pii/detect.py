@@ -3,7 +3,10 @@
 Every distinct sampled value is analysed once, and only by the recognizers it could possibly
 satisfy: a cheap vectorised pre-filter (RE2, via Arrow) rules out, say, phone numbers in a value
 with fewer than seven digits, or names in a single token that holds digits or an `@`. Presidio
-still makes every detection; the pre-filter only skips work whose answer is certain.
+still makes every detection; the pre-filter only skips work whose answer is certain. That is also
+what keeps a scan's fixed cost down: pattern recognizers run first, the NER model loads only when
+some value could hold a named entity, and a sample where no value could hold any wanted entity
+does not load Presidio at all.
 
 No runner.yaml model is imported here, so the scan worker process loads only Presidio.
 """
@@ -18,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from atlas_assets.checks.pii.engine import NER_ENTITIES, PiiAnalyzer
+from atlas_assets.checks.pii.engine import NER_ENTITIES, EngineSettings, PiiAnalyzer, pii_analyzer
 from atlas_assets.checks.pii.sample import ColumnSample
 
 # Necessary conditions for Presidio's pattern recognizers to match (RE2 syntax). A value that
@@ -50,39 +53,69 @@ class ColumnFindings:
 
 @dataclass(frozen=True)
 class Detection:
-    """Findings per column, the entities looked for, and those no recognizer supports."""
+    """Findings per column, the entities looked for, those no recognizer supports, and the
+    columns whose values needed the NER model (the scan's expensive part)."""
 
     columns: list[ColumnFindings]
     entities: tuple[str, ...]
     unknown_entities: tuple[str, ...]
+    ner_columns: tuple[str, ...] = ()
 
 
 def detect(
-    analyzer: PiiAnalyzer, samples: list[ColumnSample], wanted: tuple[str, ...], threshold: float
+    settings: EngineSettings, samples: list[ColumnSample], wanted: tuple[str, ...], threshold: float
 ) -> Detection:
-    """Hit rates of the `wanted` entities (those the analyzer supports) in every sampled column."""
+    """Hit rates of the `wanted` entities (those the analyzer supports) in every sampled column.
+
+    The analyzer for `settings` is built only if some sampled value could hold a wanted entity.
+    """
+    if _nothing_to_analyze(samples, wanted):
+        return Detection([ColumnFindings(s.column, s.rows, s.distinct) for s in samples], wanted, ())
+    analyzer = pii_analyzer(settings)
     entities = tuple(e for e in wanted if e in analyzer.supported_entities)
     unknown = tuple(e for e in wanted if e not in analyzer.supported_entities)
-    return Detection([scan_column(analyzer, s, entities, threshold) for s in samples], entities, unknown)
+    columns, ner_columns = [], []
+    for sample in samples:
+        findings, used_ner = scan_column(analyzer, sample, entities, threshold)
+        columns.append(findings)
+        if used_ner:
+            ner_columns.append(sample.column)
+    return Detection(columns, entities, unknown, tuple(ner_columns))
+
+
+def _nothing_to_analyze(samples: list[ColumnSample], wanted: tuple[str, ...]) -> bool:
+    """True when every wanted entity is a built-in with a known condition and no value meets any."""
+    if not all(e in _CANDIDATE or e in NER_ENTITIES for e in wanted):
+        return False  # a tenant's or an unknown entity: only Presidio can tell
+    return not any(
+        mask.any() for s in samples if s.rows for mask in _candidate_masks(s.values, wanted).values()
+    )
 
 
 def scan_column(
     analyzer: PiiAnalyzer, sample: ColumnSample, entities: tuple[str, ...], threshold: float
-) -> ColumnFindings:
-    """Each entity's share of the column's sampled rows (values analysed once each, distinct)."""
+) -> tuple[ColumnFindings, bool]:
+    """Each entity's share of the column's sampled rows (values analysed once each, distinct),
+    and whether any value needed the NER model.
+
+    Pattern-only values are analysed first; the NER pass (loading the model on first use) runs
+    only over values that could hold a named entity.
+    """
     if sample.rows == 0 or not entities:
-        return ColumnFindings(sample.column, sample.rows, sample.distinct)
+        return ColumnFindings(sample.column, sample.rows, sample.distinct), False
     candidates = _candidate_masks(sample.values, entities)
     ner_entities = [e for e in entities if e in NER_ENTITIES]
     needs_ner = np.logical_or.reduce([candidates[e] for e in ner_entities]) if ner_entities else None
     context = column_context(sample.column)
     hits = dict.fromkeys(entities, 0)
-    for with_ner in (True, False):
+    used_ner = False
+    for with_ner in (False, True):
         if with_ner and needs_ner is None:
             continue
         rows = _rows_for(candidates, needs_ner, with_ner)
         if rows.size == 0:
             continue
+        used_ner = used_ner or with_ner
         texts = sample.values.take(pa.array(rows)).to_pylist()
         for row, text, artifacts in zip(rows, texts, analyzer.artifacts(texts, with_ner), strict=True):
             asked = [e for e in entities if candidates[e][row]]
@@ -91,7 +124,7 @@ def scan_column(
             for entity in found & hits.keys():
                 hits[entity] += int(sample.counts[row])
     rates = {e: round(n / sample.rows, 4) for e, n in hits.items() if n}
-    return ColumnFindings(sample.column, sample.rows, sample.distinct, rates)
+    return ColumnFindings(sample.column, sample.rows, sample.distinct, rates), used_ner
 
 
 def _plausible(result: Any, text: str) -> bool:

@@ -1,10 +1,12 @@
 """The Presidio analyzer behind PII scans: built once per process, offline, only what a scan needs.
 
-Importing this module is cheap; spaCy and Presidio load on the first `pii_analyzer()` call and are
-cached for the life of the process. What keeps the fixed cost low:
+Importing this module is cheap; Presidio loads on the first `pii_analyzer()` call and is cached for
+the life of the process. What keeps the fixed cost low:
 
-- the spaCy pipeline keeps its NER component only (no tagger, parser or lemmatizer), and
-  values that cannot hold a name skip even that (`PiiAnalyzer.artifacts`);
+- values are tokenized by a blank English pipeline (spaCy's rule-based tokenizer, no model); the
+  NER model (`en_core_web_sm`, its NER component only) loads on the first value that could hold a
+  name, place or organisation (`PiiAnalyzer.artifacts`), so scans of ids, codes, emails or
+  phone numbers never load it;
 - phone numbers stop at the first region that matches instead of trying every region;
 - tldextract (used by Presidio's email validation) reads its bundled suffix list, never the network.
 """
@@ -32,7 +34,7 @@ NER_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION", "DATE_TIM
 # Components of en_core_web_sm that entity recognition does not need (its NER has its own tok2vec).
 _UNUSED_COMPONENTS = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # `pii_analyzer` and `PiiAnalyzer.load_ner`
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,29 @@ class EngineSettings:
 
 
 class PiiAnalyzer:
-    """Presidio's `AnalyzerEngine` plus direct access to its spaCy pipeline, for batch scanning."""
+    """Presidio's `AnalyzerEngine` plus direct access to spaCy, for batch scanning.
+
+    The engine's spaCy pipeline is a blank English one (tokens only); the NER model is loaded
+    into `ner` on first need (`load_ner`), once per analyzer.
+    """
 
     def __init__(self, engine: AnalyzerEngine, nlp_engine: SpacyNlpEngine):
         self.engine = engine
         self._nlp_engine = nlp_engine
-        self._nlp = nlp_engine.nlp[LANGUAGE]
+        self._tokenizer = nlp_engine.nlp[LANGUAGE]
+        self._ner: Any = None
         self.supported_entities = frozenset(engine.get_supported_entities(LANGUAGE))
+
+    @property
+    def ner_loaded(self) -> bool:
+        """Whether this analyzer has loaded the NER model."""
+        return self._ner is not None
+
+    def load_ner(self) -> None:
+        """Load the NER model now (thread-safe; a no-op once loaded)."""
+        with _lock:
+            if self._ner is None:
+                self._ner = _ner_pipeline()
 
     def artifacts(self, texts: Sequence[str], with_ner: bool) -> Iterable[NlpArtifacts]:
         """NLP artifacts per text: tokens always, named entities only when `with_ner`.
@@ -67,7 +85,11 @@ class PiiAnalyzer:
         Tokenizing alone is ~50x cheaper than running the NER model, and pattern recognizers
         (email, phone, card, IBAN, custom regexes) need only tokens.
         """
-        docs = self._nlp.pipe(texts, batch_size=256) if with_ner else (self._nlp.make_doc(t) for t in texts)
+        if with_ner:
+            self.load_ner()
+            docs = self._ner.pipe(texts, batch_size=256)
+        else:
+            docs = (self._tokenizer.make_doc(t) for t in texts)
         for doc in docs:
             yield self._nlp_engine._doc_to_nlp_artifact(doc, LANGUAGE)
 
@@ -125,9 +147,16 @@ def _spacy_engine() -> SpacyNlpEngine:
     from presidio_analyzer.nlp_engine import SpacyNlpEngine
 
     engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": SPACY_MODEL}])
-    # Loaded here rather than by engine.load(), which would download a missing model at run time.
-    engine.nlp = {LANGUAGE: spacy.load(SPACY_MODEL, exclude=_UNUSED_COMPONENTS)}
+    # A blank pipeline rather than engine.load(), which would load (or even download) the model
+    # now: the model's tokenizer is spaCy's English rules, which a blank pipeline has as well.
+    engine.nlp = {LANGUAGE: spacy.blank(LANGUAGE)}
     return engine
+
+
+def _ner_pipeline() -> Any:
+    import spacy
+
+    return spacy.load(SPACY_MODEL, exclude=_UNUSED_COMPONENTS)
 
 
 def _first_match_phone_recognizer(regions: tuple[str, ...]) -> Any:

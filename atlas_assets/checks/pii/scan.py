@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from atlas_assets.checks.pii import worker as pii_worker
 from atlas_assets.checks.pii.detect import ColumnFindings, Detection, detect
-from atlas_assets.checks.pii.engine import CustomRecognizer, EngineSettings, pii_analyzer
+from atlas_assets.checks.pii.engine import CustomRecognizer, EngineSettings
 from atlas_assets.checks.pii.sample import column_sample, sample_table, scannable_columns
 from atlas_assets.config.privacy import PiiRecognizerConfig
 from atlas_assets.config.settings import PiiConfig
@@ -24,6 +24,7 @@ class ScanResult:
     entities: tuple[str, ...]
     unknown_entities: tuple[str, ...]
     seconds: float
+    ner_columns: tuple[str, ...] = ()
 
     def detected(self, min_hit_rate: float) -> dict[str, dict[str, float]]:
         """column → entity → hit rate, for entities at or above `min_hit_rate`."""
@@ -69,7 +70,13 @@ def scan_table(
     if pii_worker.running():
         detection = pii_worker.detect_in_worker(settings, samples, wanted, config.score_threshold)
     if detection is None:
-        detection = detect(pii_analyzer(settings), samples, wanted, config.score_threshold)
-    found = detection
+        detection = detect(settings, samples, wanted, config.score_threshold)
     seconds = time.perf_counter() - started
-    return ScanResult(sample.num_rows, found.columns, found.entities, found.unknown_entities, seconds)
+    return ScanResult(
+        sample.num_rows,
+        detection.columns,
+        detection.entities,
+        detection.unknown_entities,
+        seconds,
+        detection.ner_columns,
+    )
