@@ -8,6 +8,7 @@ from pydantic import Field
 
 from atlas_assets.connectors.files.csv import CsvSourceConfig
 from atlas_assets.connectors.http.rest import RestSourceConfig
+from atlas_assets.connectors.saas.google.sheets_config import GoogleSheetsSourceConfig
 from atlas_assets.connectors.saas.hubspot.config import HubSpotSourceConfig
 from atlas_assets.connectors.saas.stripe.config import StripeSourceConfig
 from atlas_assets.connectors.sql.generic import SqlSourceConfig
@@ -22,6 +23,7 @@ SOURCE_CONFIGS = (
     StripeSourceConfig,
     RestSourceConfig,
     HubSpotSourceConfig,
+    GoogleSheetsSourceConfig,
 )
 
 SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]

@@ -163,7 +163,7 @@ def test_every_interpolated_string_remembers_its_text_as_written() -> None:
     assert (str(value), value.template) == (f"pre-{PG_PASSWORD}", "pre-${ACME_PG_PASSWORD}")
 
 
-CREDENTIAL_FIELD = re.compile(r"(password|secret|token|api_key|url|uri)$")
+CREDENTIAL_FIELD = re.compile(r"(password|secret|token|api_key|url|uri|credentials)$")
 
 
 @pytest.mark.parametrize("source_config", SOURCE_CONFIGS, ids=lambda cls: cls.__name__)

@@ -25,6 +25,8 @@ RUN_TIME_ONLY = [
     "duckdb",
     "stripe",
     "hubspot",
+    "gspread",
+    "google.auth",
     "sqlalchemy.dialects.postgresql",
     "sqlalchemy.dialects.mysql",
     "psycopg2",
