@@ -10,6 +10,7 @@ from atlas_assets.connectors.files.csv import CsvSourceConfig
 from atlas_assets.connectors.http.rest import RestSourceConfig
 from atlas_assets.connectors.saas.google.sheets_config import GoogleSheetsSourceConfig
 from atlas_assets.connectors.saas.hubspot.config import HubSpotSourceConfig
+from atlas_assets.connectors.saas.salesforce.config import SalesforceSourceConfig
 from atlas_assets.connectors.saas.stripe.config import StripeSourceConfig
 from atlas_assets.connectors.sql.generic import SqlSourceConfig
 from atlas_assets.connectors.sql.mysql.resource import MysqlSourceConfig
@@ -24,6 +25,7 @@ SOURCE_CONFIGS = (
     RestSourceConfig,
     HubSpotSourceConfig,
     GoogleSheetsSourceConfig,
+    SalesforceSourceConfig,
 )
 
 SourceConfig = Annotated[Union[*SOURCE_CONFIGS], Field(discriminator="kind")]

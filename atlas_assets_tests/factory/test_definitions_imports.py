@@ -27,6 +27,7 @@ RUN_TIME_ONLY = [
     "hubspot",
     "gspread",
     "google.auth",
+    "simple_salesforce",
     "sqlalchemy.dialects.postgresql",
     "sqlalchemy.dialects.mysql",
     "psycopg2",

@@ -17,6 +17,7 @@ keep them as text, since "NA" may well be a value there.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -347,3 +348,20 @@ def _describe(exc: pa.ArrowInvalid, file: CsvFile, request: ExtractRequest) -> s
         f"({message}); its type was inferred from the first rows of the object's first file: declare the "
         "column in `column_types` so that such values are quarantined instead"
     )
+
+
+def text_csv_batches(data: bytes, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """CSV bytes with a header, every column as text, empty cells null, in batches of at most
+    `batch_rows` (for CSV an API returns in pages, e.g. Salesforce Bulk 2.0 results)."""
+    if not data.strip():
+        return
+    read = pacsv.ReadOptions(block_size=max(MIN_BLOCK_BYTES, min(len(data), MAX_BLOCK_BYTES)))
+    names = next(csv.reader([data.split(b"\n", 1)[0].decode().rstrip("\r")]))
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True, null_values=list(_EMPTY)
+    )
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    with pacsv.open_csv(
+        pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=convert
+    ) as reader:
+        yield from rebatch(reader, batch_rows)
