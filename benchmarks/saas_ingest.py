@@ -15,10 +15,17 @@ so a child of this process (which holds every served object) would report this p
   `rate_limit` is raised to 1,000/s so the connector, not HubSpot's 5 searches/s, is measured;
   at HubSpot's limit the same requests take at least requests / 5 seconds.
 
+- `google sheets`: a `--sheet-rows`-row worksheet (6 columns: text, whole number, decimal number,
+  checkbox, a DATE and a DATE_TIME serial in Europe/Paris) read whole by `write: replace` through
+  gspread, 10,000 rows per `values.get`, from the local Google server (token endpoint + Sheets v4).
+
 Requests made are compared with the minimum: ⌈objects / 100⌉ Stripe pages; for HubSpot one
-properties call, ⌈contacts / 200⌉ searches and one archived-list page.
+properties call, ⌈contacts / 200⌉ searches and one archived-list page; for Sheets one metadata
+call, one number-format call and ⌈(rows + 1) / 10,000⌉ value chunks (the token exchange is not
+counted). CPU is the ingest process's own user + system seconds (`getrusage`), beside wall time.
 
     .venv/bin/python benchmarks/saas_ingest.py --customers 50000 200000 --contacts 50000 200000
+    .venv/bin/python benchmarks/saas_ingest.py --customers --contacts --sheet-rows 200000
 """
 
 from __future__ import annotations
@@ -36,27 +43,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from atlas_assets_tests.connectors.saas.google.server import GoogleServer, service_account_json
 from atlas_assets_tests.connectors.saas.hubspot.server import ACCESS_TOKEN, HubSpotServer
 from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
 
 RUN = """
-import json, time
+import json, resource, time
 import dagster as dg
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
 defs = build_definitions(*load_runner_config("{runner}"))
 job = defs.resolve_implicit_global_asset_job_def()
 start = time.perf_counter()
+cpu_start = resource.getrusage(resource.RUSAGE_SELF)
 result = job.execute_in_process(
     asset_selection=[dg.AssetKey(["bench", "{source}", "{object}"])],
-    partition_key="{partition}",
+    partition_key={partition},
     instance=dg.DagsterInstance.ephemeral(),
 )
 seconds = time.perf_counter() - start
+cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (cpu_end.ru_utime - cpu_start.ru_utime) + (cpu_end.ru_stime - cpu_start.ru_stime)
 m = result.asset_materializations_for_node("bench__{source}__{object}")[0].metadata
 print(json.dumps({{"rows": m["dagster/row_count"].value, "seconds": seconds,
                   "requests": m["atlas/source/requests"].value,
-                  "peak_rss_mb": peak_rss_mb()}}))
+                  "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb()}}))
 """
 
 PEAK_RSS = """
@@ -68,7 +79,9 @@ def peak_rss_mb():
 """
 
 
-def runner_yaml(root: Path, stripe_url: str, hubspot_url: str) -> Path:
+def runner_yaml(
+    root: Path, stripe_url: str, hubspot_url: str, google_url: str = "http://127.0.0.1:9"
+) -> Path:
     path = root / "runner.yaml"
     path.write_text(
         textwrap.dedent(f"""
@@ -96,6 +109,12 @@ def runner_yaml(root: Path, stripe_url: str, hubspot_url: str) -> Path:
                 rate_limit: 1000
                 objects:
                   contacts: {{quality: {{enabled: false}}}}
+              sheets:
+                kind: google_sheets
+                credentials: "${{BENCH_GOOGLE_KEY}}"
+                api_base_url: "{google_url}"
+                objects:
+                  ledger: {{spreadsheet: {SHEET_ID}, worksheet: Ledger, quality: {{enabled: false}}}}
         """)
     )
     return path
@@ -166,8 +185,35 @@ def fill_contacts(server: HubSpotServer, count: int, day: dt.datetime) -> None:
         )
 
 
-def measure(script: str) -> dict[str, float]:
-    env = {**os.environ, "BENCH_STRIPE_KEY": API_KEY, "BENCH_HUBSPOT_TOKEN": ACCESS_TOKEN}
+SHEET_ID = "1BenchLedger0123456789abcdefghijklmnopqrstu"
+
+
+def fill_sheet(server: GoogleServer, count: int) -> None:
+    server.spreadsheet(SHEET_ID, time_zone="Europe/Paris")
+    sheet = server.worksheet(SHEET_ID, "Ledger", sheet_id=1, row_count=count + 1, column_count=6)
+    sheet.formats = {5: "DATE", 6: "DATE_TIME"}
+    header = [["customer", "invoice", "amount", "paid", "due", "booked_at"]]
+    rows = (
+        [
+            f"Customer {i}",
+            100_000 + i,
+            (i % 10_000) / 100 + 0.01,
+            i % 3 == 0,
+            46_000 + i % 400,
+            46_000 + i / 1000,
+        ]
+        for i in range(count)
+    )
+    sheet.put_rows(1, [*header, *rows])
+
+
+def measure(script: str, google_key: str = "") -> dict[str, float]:
+    env = {
+        **os.environ,
+        "BENCH_STRIPE_KEY": API_KEY,
+        "BENCH_HUBSPOT_TOKEN": ACCESS_TOKEN,
+        "BENCH_GOOGLE_KEY": google_key,
+    }
     completed = subprocess.run(
         [sys.executable, "-c", PEAK_RSS + script], capture_output=True, text=True, env=env, check=False
     )
@@ -180,11 +226,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, nargs="*", default=[200_000])
     parser.add_argument("--contacts", type=int, nargs="*", default=[200_000])
+    parser.add_argument("--sheet-rows", type=int, nargs="*", default=[])
     args = parser.parse_args()
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day, old_day = today - dt.timedelta(days=2), dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
-    print("| path | rows | seconds | rows/s | requests (minimum) | peak RSS MB |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("| path | rows | seconds | CPU s | rows/s | requests (minimum) | peak RSS MB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for count in args.customers:
         stripe = StripeServer()
         fill(stripe, count, day, old_day)
@@ -198,6 +246,14 @@ def main() -> None:
         fill_contacts(hubspot, count, day)
         minimum = 1 + math.ceil(count / 200) + 1
         run_one("hubspot search", StripeServer(), hubspot, "crm", "contacts", day, count, minimum)
+    for count in args.sheet_rows:
+        google = GoogleServer()
+        fill_sheet(google, count)
+        minimum = 2 + math.ceil((count + 1) / 10_000)
+        run_one(
+            "google sheets", StripeServer(), HubSpotServer(), "sheets", "ledger", None, count, minimum, google
+        )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def run_one(
@@ -206,17 +262,21 @@ def run_one(
     hubspot: HubSpotServer,
     source: str,
     obj: str,
-    when: dt.datetime,
+    when: dt.datetime | None,
     count: int,
     minimum: int,
+    google: GoogleServer | None = None,
 ) -> None:
-    with stripe.running(), hubspot.running(), tempfile.TemporaryDirectory() as tmp:
-        runner = runner_yaml(Path(tmp), stripe.url, hubspot.url)
+    google = google or GoogleServer()
+    with stripe.running(), hubspot.running(), google.running(), tempfile.TemporaryDirectory() as tmp:
+        runner = runner_yaml(Path(tmp), stripe.url, hubspot.url, google.url)
+        partition = repr(when.date().isoformat()) if when else "None"  # a replace asset has no partitions
         result = measure(
-            RUN.format(runner=runner, source=source, object=obj, partition=when.date().isoformat())
+            RUN.format(runner=runner, source=source, object=obj, partition=partition),
+            service_account_json(google.token_uri),
         )
     print(
-        f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | "
+        f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | {result['cpu_seconds']:.1f} | "
         f"{result['rows'] / result['seconds']:,.0f} | {result['requests']:,} ({minimum:,}) | "
         f"{result['peak_rss_mb']:.0f} |",
         flush=True,

@@ -55,7 +55,10 @@ def google_credentials(text: str) -> Credentials:
         if kind == "service_account":
             return service_account.Credentials.from_service_account_info(info, scopes=READONLY_SCOPES)
         if kind == "authorized_user":
-            return user_credentials.Credentials.from_authorized_user_info(info, scopes=READONLY_SCOPES)
+            user = user_credentials.Credentials.from_authorized_user_info(info, scopes=READONLY_SCOPES)
+            # google-auth sets Google's token endpoint whatever the JSON says; a JSON that names
+            # its own (`Credentials.to_json()` writes it) is honoured, as a service account's is.
+            return user.with_token_uri(info["token_uri"]) if info.get("token_uri") else user
     except (ValueError, KeyError) as exc:
         # google-auth names the missing fields or a key it cannot load, never their values.
         raise PermanentSourceError(f"credentials: {kind} JSON is not usable: {exc}") from None

@@ -34,6 +34,9 @@ from atlas_assets_tests.dagster_processes import free_port
 
 CLIENT_EMAIL = "atlas-loader@atlas-test.iam.gserviceaccount.com"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+USER_CLIENT_ID = "123456789-atlas.apps.googleusercontent.com"
+USER_CLIENT_SECRET = "GOCSPX-atlas-local-client-secret"
+USER_REFRESH_TOKEN = "1//atlas-local-refresh-token"
 _A1 = re.compile(
     r"^(?:'(?P<quoted>(?:[^']|'')*)'|(?P<plain>[^!]+))!(?P<c0>[A-Z]+)(?P<r0>\d+):(?P<c1>[A-Z]+)(?P<r1>\d+)$"
 )
@@ -53,6 +56,19 @@ def service_account_json(token_uri: str, client_email: str = CLIENT_EMAIL) -> st
             "private_key": pem,
             "client_email": client_email,
             "client_id": "100000000000000000001",
+            "token_uri": token_uri,
+        }
+    )
+
+
+def authorized_user_json(token_uri: str, refresh_token: str = USER_REFRESH_TOKEN) -> str:
+    """An authorized user's JSON (what `gcloud auth application-default login` writes)."""
+    return json.dumps(
+        {
+            "type": "authorized_user",
+            "client_id": USER_CLIENT_ID,
+            "client_secret": USER_CLIENT_SECRET,
+            "refresh_token": refresh_token,
             "token_uri": token_uri,
         }
     )
@@ -189,6 +205,8 @@ class GoogleServer:
 
     def _token(self, request: Request) -> tuple[int, dict[str, str], Any]:
         grant = (request.form.get("grant_type") or [""])[0]
+        if grant == "refresh_token":
+            return self._refresh(request)
         if grant != JWT_BEARER:
             return 400, {}, {"error": "unsupported_grant_type", "error_description": grant}
         assertion = (request.form.get("assertion") or [""])[0]
@@ -202,6 +220,25 @@ class GoogleServer:
         token = f"ya29.local-{next(self._ids)}"
         self.tokens.add(token)
         return 200, {}, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
+    def _refresh(self, request: Request) -> tuple[int, dict[str, str], Any]:
+        def field(name: str) -> str:
+            return (request.form.get(name) or [""])[0]
+
+        known = (USER_CLIENT_ID, USER_CLIENT_SECRET, USER_REFRESH_TOKEN)
+        if (field("client_id"), field("client_secret"), field("refresh_token")) != known:
+            return (
+                400,
+                {},
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+            )
+        token = f"ya29.local-user-{next(self._ids)}"
+        self.tokens.add(token)
+        return (
+            200,
+            {},
+            {"access_token": token, "expires_in": 3599, "token_type": "Bearer", "scope": field("scope")},
+        )
 
     def _sheets(self, request: Request) -> tuple[int, dict[str, str], Any]:
         rest = request.path.removeprefix("/v4/spreadsheets/")

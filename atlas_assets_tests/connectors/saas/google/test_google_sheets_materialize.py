@@ -11,7 +11,12 @@ import pyarrow as pa
 from dagster._serdes import serialize_value
 
 from atlas_assets_tests.connectors.saas.google.conftest import KEY_VAR
-from atlas_assets_tests.connectors.saas.google.server import GoogleServer, service_account_json
+from atlas_assets_tests.connectors.saas.google.server import (
+    USER_REFRESH_TOKEN,
+    GoogleServer,
+    authorized_user_json,
+    service_account_json,
+)
 from atlas_assets_tests.harness import Platform, platform
 
 BOOK = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
@@ -268,3 +273,32 @@ def test_no_key_or_token_appears_in_anything_dagster_stores(tmp_path, google):
     assert key_line not in stored
     assert all(token not in stored for token in google.tokens)
     assert "Google API HTTP 403 PERMISSION_DENIED" in stored
+
+
+def test_an_authorized_users_key_reads_through_its_refresh_token(tmp_path, google, monkeypatch):
+    monkeypatch.setenv(KEY_VAR, authorized_user_json(google.token_uri))
+    budget_sheet(google).put_rows(1, [["name"], ["ada"]])
+    atlas = sheets_platform(tmp_path, google, "{people: {spreadsheet: " + BOOK + "}}")
+
+    atlas.materialize("acme/sheets/people")
+
+    assert rows(atlas, "people") == [{"name": "ada"}]
+    assert google.of("POST", "/token")[0].form["grant_type"] == ["refresh_token"]
+
+
+def test_a_revoked_refresh_token_fails_once_without_showing_it(tmp_path, google, monkeypatch):
+    monkeypatch.setenv(KEY_VAR, authorized_user_json(google.token_uri, refresh_token="1//revoked-token"))
+    atlas = sheets_platform(
+        tmp_path,
+        google,
+        "{people: {spreadsheet: " + BOOK + "}}",
+        retry="retry: {max_retries: 3, delay_seconds: 0.01}",
+    )
+
+    result = atlas.materialize("acme/sheets/people", raise_on_error=False)
+
+    description = failure(result).description
+    assert "invalid_grant" in description
+    assert "1//revoked-token" not in description
+    assert USER_REFRESH_TOKEN not in description
+    assert len(google.of("POST", "/token")) == 1
