@@ -55,7 +55,7 @@ SALT_ENV_VAR = "ATLAS_GDPR_SALT"
 # The quarantine table (iceberg/quarantine.py) keeps each rejected row as sorted-key JSON here.
 QUARANTINE_ROW_COLUMN = "_atlas_row"
 # Marks the snapshots an erasure committed, so the rows removed are read from the table's own
-# history (total-records before and after), not from a count that a concurrent writer could skew.
+# history (the subject's live rows before and after), not from a count a concurrent writer could skew.
 ERASURE_PROPERTY = "atlas.gdpr.erasure-id"
 FINGERPRINT_PROPERTY = "atlas.gdpr.subject-fingerprint"
 
@@ -371,10 +371,10 @@ def _delete(table: Table, predicate: BooleanExpression, properties: dict[str, st
             table.refresh().delete(predicate, snapshot_properties=properties)
 
     with_commit_retries(attempt, ".".join(table.name()))
-    return _rows_removed(table.refresh(), properties[ERASURE_PROPERTY])
+    return _rows_removed(table.refresh(), properties[ERASURE_PROPERTY], predicate)
 
 
-def _rows_removed(table: Table, erasure_id: str) -> int:
+def _rows_removed(table: Table, erasure_id: str, predicate: BooleanExpression) -> int:
     ours = sorted(
         (
             s
@@ -388,10 +388,12 @@ def _rows_removed(table: Table, erasure_id: str) -> int:
     base = (
         table.snapshot_by_id(ours[0].parent_snapshot_id) if ours[0].parent_snapshot_id is not None else None
     )
-    return _total_records(base) - _total_records(ours[-1])
+    return _live_matches(table, base, predicate) - _live_matches(table, ours[-1], predicate)
 
 
-def _total_records(snapshot: Any) -> int:
-    if snapshot is None or snapshot.summary is None:
+def _live_matches(table: Table, snapshot: Any, predicate: BooleanExpression) -> int:
+    """Live rows matching `predicate` in `snapshot`. Not `total-records`: that counts rows an
+    upsert's position deletes removed, which a rewrite of their file drops without a trace."""
+    if snapshot is None:
         return 0
-    return int(snapshot.summary.get("total-records", "0"))
+    return table.scan(row_filter=predicate, snapshot_id=snapshot.snapshot_id).count()

@@ -1,4 +1,7 @@
-"""Upsert as copy-on-write, guarded by row versions: one snapshot per run.
+"""Upsert as merge-on-read, guarded by row versions: one snapshot per run.
+
+The run's rows are new data files; the stored rows they replace (and the rows the source
+deleted) are removed by position delete files, so the cost follows the change, not the table.
 
 The rule, for each key (versions compare as `row_versions` says; a delete wins a tie):
 
@@ -23,11 +26,17 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, GreaterThanOrEqual, LessThanOrEqual
 from pyiceberg.io import FileIO
-from pyiceberg.io.pyarrow import ArrowScan, schema_to_pyarrow
+from pyiceberg.io.pyarrow import schema_to_pyarrow
 from pyiceberg.manifest import DataFile
 from pyiceberg.table import Table, Transaction
 
 from atlas_assets.iceberg.data_files import DataFileWriter, arrow_paths
+from atlas_assets.iceberg.position_deletes import (
+    ROW_POSITION,
+    live_rows,
+    overwrite_with_deletes,
+    write_position_deletes,
+)
 from atlas_assets.iceberg.row_versions import is_newer
 
 _ROW = "_atlas_row"
@@ -59,6 +68,8 @@ class UpsertOutcome:
 
     files: list[DataFile] = field(default_factory=list)
     """The data files committed: the run's, rewritten without its stale rows if it had any."""
+    delete_files: list[DataFile] = field(default_factory=list)
+    """The position delete files committed: one per stored data file the run removed rows from."""
     replaced: int = 0
     deleted: int = 0
     stale_rows: int = 0
@@ -78,7 +89,9 @@ def stage_upsert(
 ) -> UpsertOutcome:
     """Stage in `tx` the run's upserts and deletes under the version rule.
 
-    Only files whose key range can hold one of the keys are read.
+    Only files whose key range can hold one of the keys are read, and only their key and version
+    columns; the stored rows replaced or deleted are removed by position delete files
+    (`position_deletes`), so no stored row is rewritten.
     """
     key = list(change.key)
     rows, deleted = change.rows, change.deleted
@@ -94,19 +107,16 @@ def stage_upsert(
     outcome = UpsertOutcome()
     metadata = tx.table_metadata
     probe = pa.concat_tables([rows.select(key), deleted.select(key)])
-    with tx.update_snapshot(snapshot_properties=snapshot_properties).overwrite() as overwrite:
+    with overwrite_with_deletes(tx, snapshot_properties) as overwrite:
         if probe.num_rows and table.current_snapshot() is not None:
             for task in table.scan(row_filter=key_range(probe)).plan_files():
-                stored = ArrowScan(metadata, table.io, metadata.schema(), AlwaysTrue()).to_table([task])
+                stored = live_rows(table.io, metadata, task, [*key, *change.versioned])
                 removed, newer_keys = _removals(stored, rows, deleted, change, outcome)
                 stale.append(newer_keys)
-                if not removed:
-                    continue
-                overwrite.delete_data_file(task.file)
-                kept = stored.filter(pc.invert(pc.is_in(pa.array(range(stored.num_rows)), pa.array(removed))))
-                if kept.num_rows:
-                    for data_file in _rewrite(tx, table, kept.to_batches(), target_file_bytes, run_id):
-                        overwrite.append_data_file(data_file)
+                if removed:
+                    deletes = write_position_deletes(table.io, metadata, task.file, removed, run_id)
+                    outcome.delete_files.append(deletes)
+                    overwrite.append_data_file(deletes)
         stale_keys = pa.concat_tables(stale) if stale else None
         outcome.stale_rows = stale_keys.num_rows if stale_keys is not None else 0
         outcome.files = (
@@ -130,11 +140,10 @@ def _losers(rows: pa.Table, rivals: pa.Table, change: UpsertChange) -> pa.Table:
 def _removals(
     stored: pa.Table, rows: pa.Table, deleted: pa.Table, change: UpsertChange, outcome: UpsertOutcome
 ) -> tuple[list[int], pa.Table]:
-    """The positions of stored rows this run removes, and the keys of incoming rows that are
-    older than their stored row (stale). Counts into `outcome`."""
+    """The positions (`ROW_POSITION`) of stored rows this run removes, and the keys of incoming
+    rows that are older than their stored row (stale). Counts into `outcome`."""
     key, versioned = list(change.key), list(change.versioned)
-    positions = pa.array(range(stored.num_rows), pa.int64())
-    probe = stored.select([*key, *versioned]).append_column(_ROW, positions)
+    probe = stored.select([*key, *versioned, ROW_POSITION])
     removed: list[int] = []
     newer_keys = rows.select(key).slice(0, 0)
     for rivals, is_delete in ((rows, False), (deleted, True)):
@@ -144,7 +153,7 @@ def _removals(
         ours, theirs = _versions(joined, versioned)
         survives = is_newer(ours, theirs, joined.num_rows)  # the stored row is newer than the incoming change
         gone = joined.filter(pc.invert(survives))
-        removed.extend(gone.column(_ROW).to_pylist())
+        removed.extend(gone.column(ROW_POSITION).to_pylist())
         if is_delete:
             outcome.deleted += gone.num_rows
             outcome.stale_deletes += joined.num_rows - gone.num_rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import textwrap
 from pathlib import Path
@@ -18,10 +19,15 @@ from pyiceberg.transforms import IdentityTransform
 from pyiceberg.types import DoubleType, LongType, NestedField, StringType
 
 from atlas_assets.config.loader import load_runner_config
+from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
 from atlas_assets.gdpr import SALT_ENV_VAR, build_gdpr_erase_job, subject_fingerprint
 from atlas_assets.iceberg.resources import IcebergCatalogResource
+from atlas_assets.iceberg.table_writer import TableWriter
+from atlas_assets.iceberg.write_plan import WritePlan
+from atlas_assets.ingest.lineage_columns import LineageValues
 
+UTC = dt.UTC
 SUBJECT = "ada@example.com"
 SALT = "test-salt-7f3a"
 RUNNER = """
@@ -181,6 +187,33 @@ def test_erase_reports_rows_removed_per_table(
         "shop__orders": 3,
     }
     assert metadata["rows_removed_total"] == 6
+
+
+def test_rows_an_upsert_replaced_are_not_counted_as_erased(
+    specs: list[ObjectSpec], catalog: Catalog, catalog_resource: IcebergCatalogResource
+) -> None:
+    # The upsert removes Bob's stored row, in the same data file as one of the subject's, by a
+    # position delete; erasing rewrites that file and must count only the subject's rows.
+    plan = WritePlan(
+        namespace="demo",
+        table="shop__customers",
+        label="demo.shop.customers",
+        mode=WriteMode.UPSERT,
+        lineage=LineageValues("demo", "shop", "00000000-0000-0000-0000-000000000001", dt.datetime.now(UTC)),
+        primary_key=("id",),
+    )
+    bob = customer_rows([(2, "bob@example.com", "Bob B.")]).to_batches()
+    # Its own quarantine suffix: the fixture's quarantine table is not one a writer made.
+    TableWriter(catalog, 1 << 20, quarantine_suffix="__upsert_quarantine").write(plan, lambda _after: bob)
+
+    metadata = output_metadata(erase(specs, catalog_resource))
+
+    assert metadata["rows_removed"]["shop__customers"] == 2
+    remaining = catalog.load_table(("demo", "shop__customers")).scan().to_arrow()
+    assert sorted(zip(remaining["id"].to_pylist(), remaining["name"].to_pylist(), strict=True)) == [
+        (2, "Bob B."),
+        (3, "Cy"),
+    ]
 
 
 def test_tables_not_created_yet_and_undeclared_objects_are_skipped_and_reported(
