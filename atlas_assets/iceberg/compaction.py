@@ -1,7 +1,8 @@
 """Rewriting a window's small data files into target-size files, in one commit per table.
 
 Each partition run adds its own files, so a window re-run often, or an upsert table merged
-daily, collects many small files that every read has to open. Files are grouped by the window
+daily, collects many small files that every read has to open; an upsert's position deletes
+(`position_deletes`) are folded into their data files the same way. Files are grouped by the window
 their rows fall in (`window_of`, from the cursor's column bounds); a group of two or more small
 files is read back (deletes applied, projected to the current schema) and written again as
 target-size files, and one `overwrite` snapshot swaps exactly those files: rows stay identical.
@@ -38,15 +39,27 @@ class CompactionReport:
 
 
 def small_file_groups(table: Table, window_of: WindowOf, target_bytes: int) -> dict[str, list[FileScanTask]]:
-    """The current snapshot's small files per window, for windows that hold two or more."""
+    """The current snapshot's files to rewrite, per window: small files of windows that hold two
+    or more, and every file carrying position deletes (an upsert's), whatever its size.
+
+    Rewriting a file with deletes applies them, so the rows an upsert replaced (a data subject's
+    older versions included) leave the table's live files; snapshot expiry then removes the old
+    file. Such a file whose rows span windows is rewritten on its own.
+    """
     groups: dict[str, list[FileScanTask]] = defaultdict(list)
     for task in table.scan().plan_files():
-        if task.file.file_size_in_bytes >= SMALL_FILE_SHARE * target_bytes:
+        if not task.delete_files and task.file.file_size_in_bytes >= SMALL_FILE_SHARE * target_bytes:
             continue
         window = window_of(table, task.file)
+        if window is None and task.delete_files:
+            window = task.file.file_path
         if window is not None:
             groups[window].append(task)
-    return {window: tasks for window, tasks in groups.items() if len(tasks) > 1}
+    return {
+        window: tasks
+        for window, tasks in groups.items()
+        if len(tasks) > 1 or any(task.delete_files for task in tasks)
+    }
 
 
 def compact_small_files(

@@ -152,3 +152,23 @@ def test_a_copy_on_write_delete_after_an_upsert_removes_only_the_rows_it_names(t
     expected = _expected({5: "v2-5@x.test"})
     del expected[6], expected[7]
     assert customers.emails() == expected
+
+
+def test_compaction_rewrites_the_files_carrying_deletes_whatever_their_size_dropping_the_replaced_rows(
+    tmp_path,
+):
+    customers = Customers(tmp_path)
+    customers.upsert([_rows([1, 2, 1700], day=2, tag="v2")])
+    expected = customers.emails()
+
+    # A 1-byte target makes no file "small", and files spanning windows are never grouped:
+    # only the two files with deletes are rewritten, each on its own.
+    report = compact_small_files(
+        customers.table, lambda _table, _file: None, 1, "00000000-0000-0000-0000-0000000000cc", "t"
+    )
+
+    tasks = customers.table().scan().plan_files()
+    assert report.files_removed == 2
+    assert customers.emails() == expected
+    assert not any(task.delete_files for task in tasks)
+    assert sum(task.file.record_count for task in tasks) == FILES * PER_FILE
