@@ -219,10 +219,13 @@ class Deployment:
             timeout=timeout,
         )
 
-    def execute_job(self, job_name: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """`dagster job execute -j job_name` in `root`, as a user runs a job from the command line."""
+    def execute_job(
+        self, job_name: str, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """`dagster job execute -j job_name args` in `root`, as a user runs a job from the command
+        line (`args` e.g. `-c run_config.yaml`)."""
         return subprocess.run(
-            [str(BIN / "dagster"), "job", "execute", "-m", "atlas_assets.definitions", "-j", job_name],
+            [str(BIN / "dagster"), "job", "execute", "-m", "atlas_assets.definitions", "-j", job_name, *args],
             cwd=self.root,
             env=self.env,
             stdin=subprocess.DEVNULL,

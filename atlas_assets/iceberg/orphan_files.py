@@ -62,8 +62,10 @@ def referenced_paths(table: Table) -> set[str]:
             if manifest.manifest_path in manifests_seen:
                 continue
             manifests_seen.add(manifest.manifest_path)
-            # Entries marked deleted still name files that older snapshots read (time travel).
-            for entry in manifest.fetch_manifest_entry(io, discard_deleted=False):
+            # Live entries only: a DELETED entry records that this snapshot removed the file (a
+            # delete or overwrite commit, e.g. a GDPR erase); an older snapshot that still reads it
+            # lists it live in its own manifests, so once those snapshots expire the file goes.
+            for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
                 locations.add(entry.data_file.file_path)
     if not locations:
         return set()

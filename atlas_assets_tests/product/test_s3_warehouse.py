@@ -9,6 +9,7 @@ PostgreSQL. moto's server is the S3. The S3 secret key is a canary: it must be n
 from __future__ import annotations
 
 import contextlib
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ PARTITION = "2026-01-02"
 SELECTION = "demo/shop/orders,acme/app_db/orders"
 SECRET_KEY = f"{unique_name('canary')}-s3-secret"
 LOG_PREFIX = "dagster/compute-logs"
+SUBJECT = "ada@example.com"
 S3_PROPERTIES = {
     "s3.endpoint": "${ATLAS_S3_ENDPOINT}",
     "s3.access-key-id": "${ATLAS_S3_ACCESS_KEY_ID}",
@@ -48,13 +50,16 @@ def catalog_pg_url(pg_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def acme_orders(pg_url: str) -> Iterator[str]:
-    """A PostgreSQL table of acme's orders: two on the test's partition day, one the day after."""
+    """A PostgreSQL table of acme's orders: two on the test's partition day (one of them the GDPR
+    subject's), one the day after."""
     scratch = Scratch(pg_url)
     try:
         yield scratch.table(
-            "id int PRIMARY KEY, amount numeric(10,2), created_at timestamptz",
-            "INSERT INTO {t} VALUES (1, 9.50, '2026-01-02 08:00+00'), (2, 3.25, '2026-01-02 20:00+00'), "
-            "(3, 1.00, '2026-01-03 01:00+00')",
+            "id int PRIMARY KEY, amount numeric(10,2), created_at timestamptz, customer_email text",
+            "INSERT INTO {t} VALUES "
+            f"(1, 9.50, '2026-01-02 08:00+00', '{SUBJECT}'), "
+            "(2, 3.25, '2026-01-02 20:00+00', 'bo@example.com'), "
+            f"(3, 1.00, '2026-01-03 01:00+00', '{SUBJECT}')",
         )
     finally:
         scratch.close()
@@ -70,7 +75,14 @@ def _runner_yaml(root: Path, orders_table: str) -> Path:
             "app_db": {
                 "kind": "postgres",
                 "url": "${ACME_PG_URL}",
-                "objects": {"orders": {"table": orders_table, "cursor": "created_at", "primary_key": ["id"]}},
+                "objects": {
+                    "orders": {
+                        "table": orders_table,
+                        "cursor": "created_at",
+                        "primary_key": ["id"],
+                        "subject_keys": {"email": "customer_email"},
+                    }
+                },
             }
         },
     }
@@ -192,6 +204,55 @@ def test_maintenance_on_the_s3_warehouse_deletes_the_files_of_expired_snapshots(
     assert [task.file.file_path for task in table.scan().plan_files()] == [
         f"s3://{s3_deployment.warehouse_bucket}/{kept}"
     ]
+
+
+def test_a_gdpr_erase_on_the_s3_warehouse_removes_the_subject_now_and_its_old_files_after_maintenance(
+    s3_deployment: S3Deployment, tmp_path
+):
+    deployment = s3_deployment.deployment
+    completed = deployment.materialize("acme/app_db/orders", "--partition", PARTITION)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    assert any(SUBJECT in _emails(s3_deployment, key) for key in s3_deployment.data_files("acme"))
+    # The README's run config: the subject through an environment variable, not in run config.
+    run_config = tmp_path / "erase.yaml"
+    run_config.write_text(
+        yaml.safe_dump(
+            {
+                "ops": {
+                    "erase_subject": {
+                        "config": {"tenant": "acme", "key": "email", "subject_env_var": "ERASE_SUBJECT"}
+                    }
+                }
+            }
+        )
+    )
+    deployment.environment.update({"ERASE_SUBJECT": "Ada@Example.com", "ATLAS_GDPR_SALT": "s3-test-salt"})
+
+    erased = deployment.execute_job("gdpr_erase", "-c", str(run_config))
+
+    assert erased.returncode == 0, erased.stderr[-4000:]
+    table = s3_deployment.catalog().load_table(("acme", "app_db__orders"))
+    assert sorted(table.scan().to_arrow().column("id").to_pylist()) == [2]
+    # The delete is logical: an older snapshot, and its file in the bucket, still hold the subject.
+    assert any(SUBJECT in _emails(s3_deployment, key) for key in s3_deployment.data_files("acme"))
+
+    maintained = deployment.execute_job("acme_maintenance")
+
+    assert maintained.returncode == 0, maintained.stderr[-4000:]
+    table = s3_deployment.catalog().load_table(("acme", "app_db__orders"))
+    assert sorted(table.scan().to_arrow().column("id").to_pylist()) == [2]
+    assert len(table.metadata.snapshots) == 1
+    remaining = s3_deployment.data_files("acme")
+    assert remaining
+    assert [key for key in remaining if SUBJECT in _emails(s3_deployment, key)] == []
+
+
+def _emails(s3_deployment: S3Deployment, key: str) -> list[str]:
+    """The customer emails a data file in the warehouse bucket holds (empty for other tables' files)."""
+    import pyarrow.parquet as pq
+
+    data = pq.read_table(io.BytesIO(s3_deployment.local_s3.read(s3_deployment.warehouse_bucket, key)))
+    return data.column("customer_email").to_pylist() if "customer_email" in data.column_names else []
 
 
 def _stored_text(*database_urls: str) -> list[str]:
