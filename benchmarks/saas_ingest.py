@@ -1,5 +1,5 @@
-"""SaaS ingest: Stripe customers and HubSpot contacts from local vendor-speaking servers into
-Iceberg through Dagster.
+"""SaaS ingest: Stripe customers, HubSpot contacts, a Google sheet and Salesforce opportunities
+from local vendor-speaking servers into Iceberg through Dagster.
 
 Three paths, each in a fresh process that reports its own peak RSS (the server runs in this
 process, so its memory and CPU are not counted in the ingest's RSS, but share the machine).
@@ -19,19 +19,28 @@ so a child of this process (which holds every served object) would report this p
   checkbox, a DATE and a DATE_TIME serial in Europe/Paris) read whole by `write: replace` through
   gspread, 10,000 rows per `values.get`, from the local Google server (token endpoint + Sheets v4).
 
+- `salesforce rest` / `salesforce bulk`: `--salesforce` opportunities modified on one day, read
+  as that day's upsert through `simple-salesforce` over HTTPS from the local Salesforce-speaking
+  server: by SOQL pages of 2,000 (`bulk_threshold` above the count), and by a Bulk API 2.0 query
+  job whose CSV results are read 50,000 rows a page (`bulk_threshold: 0`).
+
 Requests made are compared with the minimum: ⌈objects / 100⌉ Stripe pages; for HubSpot one
 properties call, ⌈contacts / 200⌉ searches and one archived-list page; for Sheets one metadata
 call, one number-format call and ⌈(rows + 1) / 10,000⌉ value chunks (the token exchange is not
-counted). CPU is the ingest process's own user + system seconds (`getrusage`), beside wall time.
+counted); for Salesforce a login, describe, `COUNT()`, ⌈rows / 2,000⌉ query pages (REST) or job
+create, one poll and ⌈rows / 50,000⌉ result pages (Bulk), and one `queryAll` page of deletes.
+CPU is the ingest process's own user + system seconds (`getrusage`), beside wall time.
 
     .venv/bin/python benchmarks/saas_ingest.py --customers 50000 200000 --contacts 50000 200000
     .venv/bin/python benchmarks/saas_ingest.py --customers --contacts --sheet-rows 200000
+    .venv/bin/python benchmarks/saas_ingest.py --customers --contacts --salesforce 100000 500000
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import decimal
 import json
 import math
 import os
@@ -45,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from atlas_assets_tests.connectors.saas.google.server import GoogleServer, service_account_json
 from atlas_assets_tests.connectors.saas.hubspot.server import ACCESS_TOKEN, HubSpotServer
+from atlas_assets_tests.connectors.saas.salesforce import server as sf
 from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
 
 RUN = """
@@ -80,7 +90,11 @@ def peak_rss_mb():
 
 
 def runner_yaml(
-    root: Path, stripe_url: str, hubspot_url: str, google_url: str = "http://127.0.0.1:9"
+    root: Path,
+    stripe_url: str,
+    hubspot_url: str,
+    google_url: str = "http://127.0.0.1:9",
+    salesforce_url: str = "https://127.0.0.1:9",
 ) -> Path:
     path = root / "runner.yaml"
     path.write_text(
@@ -115,6 +129,25 @@ def runner_yaml(
                 api_base_url: "{google_url}"
                 objects:
                   ledger: {{spreadsheet: {SHEET_ID}, worksheet: Ledger, quality: {{enabled: false}}}}
+              sf_rest:
+                kind: salesforce
+                username: "{sf.USERNAME}"
+                password: "${{BENCH_SF_PASSWORD}}"
+                security_token: "${{BENCH_SF_TOKEN}}"
+                login_url: "{salesforce_url}"
+                bulk_threshold: 100000000
+                objects:
+                  opportunities: {{sobject: Opportunity, quality: {{enabled: false}}}}
+              sf_bulk:
+                kind: salesforce
+                username: "{sf.USERNAME}"
+                password: "${{BENCH_SF_PASSWORD}}"
+                security_token: "${{BENCH_SF_TOKEN}}"
+                login_url: "{salesforce_url}"
+                bulk_threshold: 0
+                bulk_poll_seconds: 0.5
+                objects:
+                  opportunities: {{sobject: Opportunity, quality: {{enabled: false}}}}
         """)
     )
     return path
@@ -207,12 +240,48 @@ def fill_sheet(server: GoogleServer, count: int) -> None:
     sheet.put_rows(1, [*header, *rows])
 
 
-def measure(script: str, google_key: str = "") -> dict[str, float]:
+def fill_opportunities(server: sf.SalesforceServer, count: int, day: dt.datetime) -> None:
+    server.define(
+        "Opportunity",
+        Amount="currency(18,2)",
+        Probability="percent(3,0)",
+        StageName="picklist",
+        CloseDate="date",
+        IsWon="boolean",
+        NumberOfItems__c="int",
+        ClosedAt__c="datetime",
+        AccountId="reference",
+        Description="textarea",
+    )
+    step = 86_400 / count
+    for i in range(count):
+        modified = day + dt.timedelta(seconds=i * step)
+        server.put(
+            "Opportunity",
+            f"006{i:015d}",
+            modified,
+            Name=f"Opportunity {i}",
+            Amount=decimal.Decimal(f"{i % 100_000}.{i % 100:02d}"),
+            Probability=decimal.Decimal(i % 101),
+            StageName="Closed Won" if i % 3 else "Prospecting",
+            CloseDate=(day + dt.timedelta(days=i % 90)).date(),
+            IsWon=i % 3 != 0,
+            NumberOfItems__c=i % 40,
+            ClosedAt__c=modified,
+            AccountId=f"001{i % 5000:015d}",
+            Description=f"Renewal for account {i % 5000}, line {i}",
+        )
+
+
+def measure(script: str, google_key: str = "", extra_env: dict[str, str] | None = None) -> dict[str, float]:
     env = {
         **os.environ,
         "BENCH_STRIPE_KEY": API_KEY,
         "BENCH_HUBSPOT_TOKEN": ACCESS_TOKEN,
         "BENCH_GOOGLE_KEY": google_key,
+        "BENCH_SF_PASSWORD": sf.PASSWORD,
+        "BENCH_SF_TOKEN": sf.SECURITY_TOKEN,
+        **(extra_env or {}),
     }
     completed = subprocess.run(
         [sys.executable, "-c", PEAK_RSS + script], capture_output=True, text=True, env=env, check=False
@@ -227,6 +296,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="*", default=[200_000])
     parser.add_argument("--contacts", type=int, nargs="*", default=[200_000])
     parser.add_argument("--sheet-rows", type=int, nargs="*", default=[])
+    parser.add_argument("--salesforce", type=int, nargs="*", default=[])
     args = parser.parse_args()
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day, old_day = today - dt.timedelta(days=2), dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
@@ -253,7 +323,34 @@ def main() -> None:
         run_one(
             "google sheets", StripeServer(), HubSpotServer(), "sheets", "ledger", None, count, minimum, google
         )
+    for count in args.salesforce:
+        run_salesforce(count, day)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def run_salesforce(count: int, day: dt.datetime) -> None:
+    """Both Salesforce paths over the same served opportunities (one fill, one server)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = sf.SalesforceServer(Path(tmp))
+        fill_opportunities(server, count, day)
+        with server.running():
+            for label, source, minimum in (
+                ("salesforce rest", "sf_rest", 3 + math.ceil(count / sf.REST_PAGE) + 1),
+                ("salesforce bulk", "sf_bulk", 3 + 2 + math.ceil(count / 50_000) + 1),
+            ):
+                root = Path(tmp) / source
+                root.mkdir()
+                runner = runner_yaml(
+                    root, "http://127.0.0.1:9", "http://127.0.0.1:9", salesforce_url=server.url
+                )
+                script = RUN.format(
+                    runner=runner,
+                    source=source,
+                    object="opportunities",
+                    partition=repr(day.date().isoformat()),
+                )
+                result = measure(script, extra_env={"REQUESTS_CA_BUNDLE": str(server.ca_bundle)})
+                report(label, result, minimum)
 
 
 def run_one(
@@ -275,6 +372,10 @@ def run_one(
             RUN.format(runner=runner, source=source, object=obj, partition=partition),
             service_account_json(google.token_uri),
         )
+    report(label, result, minimum)
+
+
+def report(label: str, result: dict[str, float], minimum: int) -> None:
     print(
         f"| {label} | {result['rows']:,} | {result['seconds']:.1f} | {result['cpu_seconds']:.1f} | "
         f"{result['rows'] / result['seconds']:,.0f} | {result['requests']:,} ({minimum:,}) | "

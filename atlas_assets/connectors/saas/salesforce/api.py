@@ -100,6 +100,10 @@ class SalesforceApi:
         """`GET /sobjects/{sobject}/describe`: the sObject's name and `fields[]`."""
         return self._call(lambda sf: sf.restful(f"sobjects/{sobject}/describe"), sobject)
 
+    def limits(self) -> dict[str, Any]:
+        """`GET /limits`: the org's API limits (one authenticated call)."""
+        return self._call(lambda sf: sf.limits(), None)
+
     def count(self, sobject: str, where: str) -> int:
         """Rows matching `where` (`SELECT COUNT() …`: one request, its `totalSize`)."""
         body = self._call(lambda sf: sf.query(f"SELECT COUNT() FROM {sobject} WHERE {where}"), sobject)

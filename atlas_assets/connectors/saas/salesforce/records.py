@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -66,7 +67,7 @@ def typed_column(text: pa.Array, field: SalesforceField) -> pa.Array:
     return text
 
 
-def _parsed(text: pa.Array, target: pa.DataType, parse: Any) -> pa.Array:
+def _parsed(text: pa.Array, target: pa.DataType, parse: Callable[[str], Any]) -> pa.Array:
     try:
         return pa.array([None if v is None else parse(v) for v in text.to_pylist()], type=target)
     except (ValueError, ArithmeticError, pa.ArrowInvalid, OverflowError):
@@ -82,7 +83,5 @@ def _text(value: Any) -> str | None:
         return value
     if isinstance(value, dict | list):
         # A relationship or compound value selected by name: kept as its JSON text.
-        import json
-
         return json.dumps(value, default=str)
     return str(value)

@@ -55,8 +55,7 @@ class SalesforceResource(SourceConnector):
 
     def check_connection(self) -> None:
         """A login, then one authenticated call (`GET /limits`)."""
-        api = self._api(RetryConfig(max_retries=0), {})
-        api._call(lambda sf: sf.limits(), None)
+        self._api(RetryConfig(max_retries=0), {}).limits()
 
     def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
         from atlas_assets.connectors.arrow import rebatch

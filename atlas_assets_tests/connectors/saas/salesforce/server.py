@@ -130,6 +130,8 @@ class SalesforceServer:
         self._lock = threading.Lock()
         self.port = free_port()
         self.url = f"https://127.0.0.1:{self.port}"
+        self.advertised_url = self.url
+        """The instance logins send clients to (`serverUrl`, `instance_url`)."""
         self.ca = trustme.CA()
         self.ca_bundle = tmp / "salesforce-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_bundle))
@@ -268,9 +270,9 @@ class SalesforceServer:
             '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
             'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
             'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
-            f"<metadataServerUrl>{self.url}/services/Soap/m/62.0/00D000000000001</metadataServerUrl>"
+            f"<metadataServerUrl>{self.advertised_url}/services/Soap/m/62.0/00D000000000001</metadataServerUrl>"
             "<passwordExpired>false</passwordExpired><sandbox>false</sandbox>"
-            f"<serverUrl>{self.url}/services/Soap/u/62.0/00D000000000001</serverUrl>"
+            f"<serverUrl>{self.advertised_url}/services/Soap/u/62.0/00D000000000001</serverUrl>"
             f"<sessionId>{session}</sessionId><userId>005000000000001AAA</userId>"
             "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
         )
@@ -307,7 +309,7 @@ class SalesforceServer:
             )
         body = {
             "access_token": self._new_session(),
-            "instance_url": self.url,
+            "instance_url": self.advertised_url,
             "id": f"{self.url}/id/00D000000000001/005000000000001AAA",
             "token_type": "Bearer",
             "issued_at": str(int(time.time() * 1000)),

@@ -483,6 +483,16 @@ def test_the_client_credentials_grant_logs_in_on_the_my_domain(tmp_path, salesfo
     assert token[0].headers["authorization"].startswith("Basic ")
 
 
+def test_instance_url_overrides_the_instance_the_login_returns(tmp_path, salesforce):
+    opportunity(salesforce, 1, DAY1 + dt.timedelta(hours=1))
+    salesforce.advertised_url = "https://127.0.0.1:9"  # nothing listens there
+    atlas = sf_platform(tmp_path, salesforce, extra=f'instance_url: "{salesforce.url}"')
+
+    atlas.materialize("acme/crm/opportunities", partition=part(DAY1))
+
+    assert list(rows(atlas)) == [oid(1)]
+
+
 def test_check_connection_logs_in_and_makes_one_authenticated_call(tmp_path, salesforce):
     atlas = sf_platform(tmp_path, salesforce)
 
