@@ -81,7 +81,7 @@ def _drain(url: str, rows: int, **options: object) -> int:
 
 
 def ours_extract(url: str, rows: int, workdir: Path) -> int:
-    """Our connector's `extract()` drained into nothing (PostgreSQL: COPY path; MySQL: SSCursor)."""
+    """Our connector's `extract()` drained into nothing (PostgreSQL: COPY path; MySQL: connectorx)."""
     return _drain(url, rows)
 
 
