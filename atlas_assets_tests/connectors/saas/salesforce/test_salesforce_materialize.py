@@ -411,17 +411,25 @@ def test_an_unknown_field_is_a_permanent_error_naming_the_object_and_field(tmp_p
     )
 
 
-def test_a_field_salesforce_refuses_as_invalid_field_fails_naming_the_object_and_field(tmp_path, salesforce):
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("INVALID_FIELD", "No such column 'Regions__c' on entity 'Opportunity'."),
+        ("INVALID_TYPE", "sObject type 'Opportunity' is not supported."),
+    ],
+)
+def test_a_query_salesforce_refuses_fails_at_once_naming_the_object_and_its_message(
+    tmp_path, salesforce, code, message
+):
     opportunity(salesforce, 1, DAY1 + dt.timedelta(hours=1))
     atlas = sf_platform(tmp_path, salesforce, retry="retry: {max_retries: 3, delay_seconds: 0.01}")
-    message = "No such column 'Regions__c' on entity 'Opportunity'."
-    salesforce.fail_next(400, "INVALID_FIELD", message, path_part="/query")
+    salesforce.fail_next(400, code, message, path_part="/query")
 
     result = atlas.materialize("acme/crm/opportunities", partition=part(DAY1), raise_on_error=False)
 
     assert not result.success
     description = failure(result).description
-    assert f"Salesforce Opportunity: HTTP 400 INVALID_FIELD: {message}" in description
+    assert f"acme.crm.opportunities: Salesforce Opportunity: HTTP 400 {code}: {message}" in description
     assert len(salesforce.of("GET", "/query")) == 1  # permanent: not retried
 
 
