@@ -57,8 +57,10 @@ def main() -> None:
                 for record in instance.all_logs(result.run_id):
                     if is_final_line(record.user_message):
                         print(f"  {record.user_message}")
+                # A range run evaluates each partition's checks: name the partition that failed.
                 failed_checks += [
                     f"{e.asset_key.to_user_string()}:{e.check_name} ({e.severity.value})"
+                    + (f" partition {e.partition}" if e.partition else "")
                     for e in result.get_asset_check_evaluations()
                     if not e.passed
                 ]

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from atlas_assets.checks.quality.contract import QualityContract, build_contract
 from atlas_assets.checks.quality.contract_file import ContractFile, read_contract_file
-from atlas_assets.checks.quality.results import check_result
+from atlas_assets.checks.quality.results import check_result, quiet_window_result
 from atlas_assets.checks.quality.soda import dataset_identifier, load_soda, run_contract, validate_contract
 from atlas_assets.config.errors import ConfigProblem
 from atlas_assets.config.location import runner_config_path
@@ -117,6 +117,9 @@ def run_quality_checks(
     results = []
     for check in contract.checks:
         severity, _ = spec.config.quality.policy(check.name)
+        if check.quiet_passes and context["rows_written"] == 0:
+            results.append(quiet_window_result(spec.asset_key, check, severity, context))
+            continue
         absent = [column for column in check.reads if column not in present]
         results.append(
             check_result(

@@ -65,6 +65,22 @@ def check_result(
     return _result(asset_key, check, passed, effective, metadata, _describe(check, outcome, metadata))
 
 
+def quiet_window_result(
+    asset_key: dg.AssetKey, check: QualityCheck, severity: Severity, context: dict[str, Any]
+) -> dg.AssetCheckResult:
+    """A pass for a check that judges only windows holding rows (`QualityCheck.quiet_passes`)."""
+    metadata: dict[str, Any] = {"check_origin": check.origin, **context, "quiet_window": True}
+    return _result(
+        asset_key,
+        check,
+        True,
+        severity,
+        metadata,
+        "passed — no row changed in this window (runs of this write mode write only changes, so a "
+        "quiet window is not stale)",
+    )
+
+
 def _failing(kind: str, outcome: SodaCheckOutcome) -> dict[str, Any]:
     """`failing_rows` and `failing_percent`, the same two keys for every row-level check."""
     count = outcome.diagnostics.get(_FAILING_COUNT.get(kind, ""))

@@ -48,3 +48,29 @@ def test_an_empty_window_fails_the_row_count_of_a_partition_overwrite_object(tmp
     result = atlas.materialize("demo/shop/orders", partition="2026-01-05", raise_on_error=False)
 
     assert checks_of(result)["row_count"] is False
+
+
+def test_a_quiet_window_of_an_upsert_object_passes_freshness_as_it_passes_row_count(tmp_path: Path) -> None:
+    shop = Shop(tmp_path / "shop.db")
+    shop.add_orders(days=1, per_day=3)
+    orders = "orders: {cursor: created_at, primary_key: [id], write: upsert}"
+    atlas = platform(tmp_path, shop_source(shop, orders))
+    atlas.materialize("demo/shop/orders", partition="2026-01-01")
+
+    result = atlas.materialize("demo/shop/orders", partition="2026-01-05", raise_on_error=False)
+
+    (freshness,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "freshness_created_at"]
+    assert freshness.passed
+    assert freshness.metadata["quiet_window"].value is True
+    assert "row_count" not in checks_of(result)
+
+
+def test_an_empty_window_fails_the_freshness_of_a_partition_overwrite_object(tmp_path: Path) -> None:
+    shop = Shop(tmp_path / "shop.db")
+    shop.add_orders(days=1, per_day=3)
+    atlas = platform(tmp_path, shop_source(shop, "orders: {cursor: created_at, primary_key: [id]}"))
+    atlas.materialize("demo/shop/orders", partition="2026-01-01")
+
+    result = atlas.materialize("demo/shop/orders", partition="2026-01-05", raise_on_error=False)
+
+    assert checks_of(result)["freshness_created_at"] is False
