@@ -23,6 +23,10 @@ so a child of this process (which holds every served object) would report this p
   as that day's upsert through `simple-salesforce` over HTTPS from the local Salesforce-speaking
   server: by SOQL pages of 2,000 (`bulk_threshold` above the count), and by a Bulk API 2.0 query
   job whose CSV results are read 50,000 rows a page (`bulk_threshold: 0`).
+- `google drive`: one `--drive-mb`-MB CSV file (fixed-width rows of id, amount, customer, a
+  10,000-row block repeated) in a Drive folder, modified on one day, read as that day's
+  `partition_overwrite`: listed, streamed to a temporary file 8 MiB at a time, parsed by the csv
+  kind's parser. Peak RSS must not grow with the file.
 
 Requests made are compared with the minimum: ⌈objects / 100⌉ Stripe pages; for HubSpot one
 properties call, ⌈contacts / 200⌉ searches and one archived-list page; for Sheets one metadata
@@ -148,6 +152,12 @@ def runner_yaml(
                 bulk_poll_seconds: 0.5
                 objects:
                   opportunities: {{sobject: Opportunity, quality: {{enabled: false}}}}
+              drive:
+                kind: google_drive
+                credentials: "${{BENCH_GOOGLE_KEY}}"
+                api_base_url: "{google_url}"
+                objects:
+                  exports: {{folder_id: {FOLDER_ID}, quality: {{enabled: false}}}}
         """)
     )
     return path
@@ -219,6 +229,26 @@ def fill_contacts(server: HubSpotServer, count: int, day: dt.datetime) -> None:
 
 
 SHEET_ID = "1BenchLedger0123456789abcdefghijklmnopqrstu"
+FOLDER_ID = "1BenchFolder0123456789"
+BLOCK_ROWS = 10_000
+
+
+def fill_drive(server: GoogleServer, megabytes: int, day: dt.datetime) -> int:
+    """One CSV of about `megabytes` MB, generated as it is sent; returns its row count."""
+    header = b"id,amount,customer\n"
+    block = b"".join(
+        f"{i:012d},{(i * 37) % 100_000 / 100:010.2f},customer-{i:06d}\n".encode() for i in range(BLOCK_ROWS)
+    )
+    blocks = max(1, megabytes * 1_000_000 // len(block))
+
+    def chunks():
+        yield header
+        for _ in range(blocks):
+            yield block
+
+    modified = (day + dt.timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    server.upload(FOLDER_ID, "exports-big.csv", chunks, modified, size=len(header) + blocks * len(block))
+    return blocks * BLOCK_ROWS
 
 
 def fill_sheet(server: GoogleServer, count: int) -> None:
@@ -297,6 +327,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, nargs="*", default=[200_000])
     parser.add_argument("--sheet-rows", type=int, nargs="*", default=[])
     parser.add_argument("--salesforce", type=int, nargs="*", default=[])
+    parser.add_argument("--drive-mb", type=int, nargs="*", default=[])
     args = parser.parse_args()
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     day, old_day = today - dt.timedelta(days=2), dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
@@ -325,6 +356,21 @@ def main() -> None:
         )
     for count in args.salesforce:
         run_salesforce(count, day)
+    for megabytes in args.drive_mb:
+        google = GoogleServer()
+        rows = fill_drive(google, megabytes, day)
+        # Two listings (the window's files, the trash), one download.
+        run_one(
+            f"google drive {megabytes} MB",
+            StripeServer(),
+            HubSpotServer(),
+            "drive",
+            "exports",
+            day,
+            rows,
+            3,
+            google,
+        )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

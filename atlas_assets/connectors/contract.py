@@ -93,6 +93,12 @@ class DeletedKeys:
     delete, e.g. the deleting event's time). In `upsert` mode the stored rows with these keys are
     removed in the same Iceberg commit as the run's upserts, unless a stored row is newer, and
     each delete leaves a tombstone (see `iceberg.upsert` for the whole rule).
+
+    In `partition_overwrite` mode `keys` holds one column instead: every stored row whose value in
+    it is one of the keys' is replaced by the run (deleted in its commit, like the window's rows).
+    A source whose unit of change is a whole file (Google Drive) names its files' ids this way,
+    so a file re-uploaded with fewer rows, or trashed, loses its earlier rows whatever window
+    they were loaded in.
     """
 
     keys: pa.RecordBatch

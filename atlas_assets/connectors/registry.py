@@ -8,6 +8,7 @@ from pydantic import Field
 
 from atlas_assets.connectors.files.csv import CsvSourceConfig
 from atlas_assets.connectors.http.rest import RestSourceConfig
+from atlas_assets.connectors.saas.google.drive_config import GoogleDriveSourceConfig
 from atlas_assets.connectors.saas.google.sheets_config import GoogleSheetsSourceConfig
 from atlas_assets.connectors.saas.hubspot.config import HubSpotSourceConfig
 from atlas_assets.connectors.saas.salesforce.config import SalesforceSourceConfig
@@ -25,6 +26,7 @@ SOURCE_CONFIGS = (
     RestSourceConfig,
     HubSpotSourceConfig,
     GoogleSheetsSourceConfig,
+    GoogleDriveSourceConfig,
     SalesforceSourceConfig,
 )
 

@@ -41,6 +41,8 @@ class DeleteCollector:
     def __init__(self, plan: WritePlan):
         self.plan = plan
         self._keys: list[pa.Table] = []
+        self.replaced: dict[str, set[object]] = {}
+        """`partition_overwrite`: column → values whose stored rows the run replaces."""
 
     def divert(self, items: Iterable[ExtractItem]) -> Iterator[pa.RecordBatch]:
         """The record batches of `items`; deleted keys are checked and kept aside."""
@@ -63,9 +65,17 @@ class DeleteCollector:
 
     def _add(self, batch: pa.RecordBatch) -> None:
         plan = self.plan
+        if plan.mode is WriteMode.PARTITION_OVERWRITE and batch.num_columns == 1:
+            name = batch.schema.names[0]
+            values = batch.column(0)
+            if values.null_count:
+                raise DeleteError(f"{plan.label}: {values.null_count} replaced key(s) have a null {name!r}")
+            self.replaced.setdefault(name, set()).update(values.to_pylist())
+            return
         if plan.mode is not WriteMode.UPSERT:
             raise DeleteError(
-                f"{plan.label}: the source reported deleted rows, which only write mode 'upsert' can apply"
+                f"{plan.label}: the source reported deleted rows, which only write mode 'upsert' can apply "
+                "(or 'partition_overwrite', given one column of values whose rows are replaced)"
             )
         for what, columns in (("primary-key", plan.primary_key), ("version", plan.version)):
             missing = [name for name in columns if name not in batch.schema.names]

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pyiceberg.catalog import Catalog
-from pyiceberg.expressions import AlwaysTrue, BooleanExpression
+from pyiceberg.expressions import AlwaysTrue, BooleanExpression, In, Or
 from pyiceberg.io.pyarrow import schema_to_pyarrow
 from pyiceberg.manifest import DataFile
 from pyiceberg.schema import Schema
@@ -157,7 +157,7 @@ class TableWriter:
             deleted_keys = deletes.keys()
             self._commit_tombstones(plan, deleted_keys)
             committed, outcome = self._commit(
-                plan, tx, writer.arrow_schema, evolved, files, stats, new_hwm, deleted_keys
+                plan, tx, writer.arrow_schema, evolved, files, stats, new_hwm, deleted_keys, deletes.replaced
             )
         except BaseException:
             writer.abort()
@@ -244,6 +244,7 @@ class TableWriter:
         stats: _RunStats,
         new_hwm: Any,
         deleted: pa.Table,
+        replaced: dict[str, set[Any]],
     ) -> tuple[Table, UpsertOutcome]:
         pending = [staged]
         outcome = UpsertOutcome(files=files)
@@ -251,7 +252,7 @@ class TableWriter:
         def attempt() -> Table:
             nonlocal outcome
             tx = pending.pop() if pending else self._rebegin(plan, incoming, written_schema)
-            outcome = self._stage_changes(plan, tx, files, stats, deleted)
+            outcome = self._stage_changes(plan, tx, files, stats, deleted, replaced)
             if plan.mode is WriteMode.APPEND:
                 stage_high_water_mark(tx, new_hwm)
             return tx.commit_transaction()
@@ -278,6 +279,7 @@ class TableWriter:
         files: list[DataFile],
         stats: _RunStats,
         deleted: pa.Table,
+        replaced: dict[str, set[Any]],
     ) -> UpsertOutcome:
         """Stage the run's change in `tx`."""
         properties = plan.snapshot_properties()
@@ -293,6 +295,10 @@ class TableWriter:
                 plan.lineage.run_id,
             )
         replaced_rows = _replaced_rows_filter(plan, tx) if has_rows else None
+        for column, values in replaced.items() if has_rows else ():
+            # Rows of the files (or other units) the source reloaded or removed, in any window.
+            by_value = In(column, values)
+            replaced_rows = by_value if replaced_rows is None else Or(replaced_rows, by_value)
         if replaced_rows is not None:
             with warnings.catch_warnings():
                 # pyiceberg warns when nothing matched; for a first run of a window that is expected.

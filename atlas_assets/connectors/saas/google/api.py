@@ -137,12 +137,17 @@ class GoogleApi:
 
     @contextmanager
     def drive_stream(self, path: str, params: dict[str, Any]) -> Iterator[requests.Response]:
-        """A Drive download (`alt=media`, `export`) whose opening is retried; its body streams."""
-        response = self.call(lambda h: h.open_stream(DRIVE_FILES + path, params))
+        """A Drive download (`alt=media`, `export`) whose body streams; run it inside `retried`."""
+        self.stats["requests"] = int(self.stats["requests"]) + 1
+        response = self.http.open_stream(DRIVE_FILES + path, params)
         try:
             yield response
         finally:
             response.close()
+
+    def retried(self, work: Callable[[], T]) -> T:
+        """`work` (requests and reading their bodies) retried whole on a transient failure."""
+        return call_sdk_with_retries(work, self.retry, GOOGLE_ERRORS, self._waited, self._secrets())
 
     def _secrets(self) -> list[str]:
         token = getattr(self.http.auth, "token", None)

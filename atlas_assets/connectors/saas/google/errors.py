@@ -14,7 +14,12 @@ from gspread.exceptions import APIError
 
 from atlas_assets.connectors.http.retries import ErrorPolicy, retry_after_header
 
-CONNECTION_ERRORS = (requests.ConnectionError, requests.Timeout, auth_exceptions.TransportError)
+CONNECTION_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,  # a download cut short mid-body
+    auth_exceptions.TransportError,
+)
 ERRORS = (APIError, auth_exceptions.RefreshError, *CONNECTION_ERRORS)
 
 

@@ -1,4 +1,4 @@
-"""A local server speaking Google's OAuth token endpoint and Sheets API v4 wire formats.
+"""A local server speaking Google's OAuth token endpoint, Sheets API v4 and Drive API v3 wire formats.
 
 What it reproduces (Google's OAuth 2.0 service-account flow and the Sheets v4 reference):
 `POST /token` taking the JWT-bearer grant (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`,
@@ -10,17 +10,23 @@ checked) or a refresh grant, answering `{access_token, expires_in, token_type}` 
 `effectiveFormat.numberFormat.type`); `GET /v4/spreadsheets/{id}/values/{range}` answering
 `{range, majorDimension, values}` with trailing blank cells and rows left out, as Sheets does;
 error bodies `{"error": {code, message, status, errors: [{message, domain, reason}]}}`; quota
-429s. Every request is recorded.
+429s. Drive v3: `GET /drive/v3/files` (`files.list`: `q` with `'<id>' in parents`, `trashed =`,
+`modifiedTime >=`/`<`; `pageSize`, opaque `pageToken`/`nextPageToken`; shared-drive items only
+with `supportsAllDrives` and `includeItemsFromAllDrives`, and `corpora=drive&driveId=` for that
+drive), `GET /drive/v3/files/{id}?alt=media` (streamed; a native Sheet is 403
+`fileNotDownloadable`), `GET /drive/v3/files/{id}/export?mimeType=text/csv` (native Sheets only).
+Every request is recorded.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -122,6 +128,43 @@ class Spreadsheet:
         return next(s for s in self.sheets if s.title == title)
 
 
+SHEET_MIME = "application/vnd.google-apps.spreadsheet"
+
+
+@dataclass
+class DriveItem:
+    """A Drive file: its metadata and its bytes (or chunks made on demand, for huge files)."""
+
+    id: str
+    name: str
+    parent: str
+    modified: str
+    mime_type: str = "text/csv"
+    version: int = 1
+    content: bytes | Callable[[], Iterator[bytes]] = b""
+    size: int = 0
+    trashed: bool = False
+    drive_id: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "kind": "drive#file",
+            "id": self.id,
+            "name": self.name,
+            "mimeType": self.mime_type,
+            "modifiedTime": self.modified,
+            "version": str(self.version),
+            "trashed": self.trashed,
+            "parents": [self.parent],
+        }
+        if self.mime_type != SHEET_MIME:  # Docs Editors files have no size or checksum
+            body["size"] = str(self.size)
+            body["md5Checksum"] = f"{self.id}-{self.version}"
+        if self.drive_id:
+            body["driveId"] = self.drive_id
+        return body
+
+
 @dataclass
 class Request:
     method: str
@@ -151,6 +194,9 @@ class GoogleServer:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
+        self.drive: dict[str, DriveItem] = {}
+        self.drive_page_size: int | None = None
+        """Caps `pageSize`, so tests see many pages of a few files."""
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -163,6 +209,34 @@ class GoogleServer:
         sheet = Worksheet(sheet_id, title, **size)
         self.spreadsheet(spreadsheet_id).sheets.append(sheet)
         return sheet
+
+    def upload(
+        self,
+        folder: str,
+        name: str,
+        content: bytes | Callable[[], Iterator[bytes]],
+        modified: str,
+        *,
+        mime_type: str = "text/csv",
+        drive_id: str | None = None,
+        size: int | None = None,
+    ) -> DriveItem:
+        """A new file in `folder` (content may be a callable yielding chunks, with its `size`)."""
+        if size is None:
+            size = len(content) if isinstance(content, bytes) else 0
+        item = DriveItem(f"1drv{next(self._ids):06d}", name, folder, modified, mime_type, 1, content, size)
+        item.drive_id = drive_id
+        self.drive[item.id] = item
+        return item
+
+    def reupload(self, item: DriveItem, content: bytes, modified: str) -> None:
+        """A new revision of the file: new bytes, a higher version, a later modifiedTime."""
+        item.content, item.size, item.modified, item.version = (
+            content,
+            len(content),
+            modified,
+            item.version + 1,
+        )
 
     def fail(
         self, path_prefix: str, status: int = 429, times: int = 1, retry_after: str | None = None
@@ -201,6 +275,10 @@ class GoogleServer:
             return 401, {}, _error(401)
         if request.path.startswith("/v4/spreadsheets/"):
             return self._sheets(request)
+        if request.path == "/drive/v3/files":
+            return self._files_list(request)
+        if request.path.startswith("/drive/v3/files/"):
+            return self._file_content(request)
         return 404, {}, _error(404, f"no such path {request.path}")
 
     def _token(self, request: Request) -> tuple[int, dict[str, str], Any]:
@@ -239,6 +317,12 @@ class GoogleServer:
             {},
             {"access_token": token, "expires_in": 3599, "token_type": "Bearer", "scope": field("scope")},
         )
+
+    def _files_list(self, request: Request) -> tuple[int, dict[str, str], Any]:
+        return _drive_list(self, request)
+
+    def _file_content(self, request: Request) -> tuple[int, dict[str, str], Any]:
+        return _drive_content(self, request)
 
     def _sheets(self, request: Request) -> tuple[int, dict[str, str], Any]:
         rest = request.path.removeprefix("/v4/spreadsheets/")
@@ -319,6 +403,75 @@ class GoogleServer:
         return 200, {}, {"sheets": [{"data": [{"startRow": r0 - 1, "startColumn": c0 - 1, "rowData": rows}]}]}
 
 
+_CLAUSE = re.compile(
+    r"^(?:'(?P<parent>[^']+)' in parents|trashed = (?P<trashed>true|false)"
+    r"|modifiedTime (?P<op>>=|<) '(?P<time>[^']+)')$"
+)
+
+
+def _drive_list(server: GoogleServer, request: Request) -> tuple[int, dict[str, str], Any]:
+    def arg(name: str, default: str = "") -> str:
+        return (request.query.get(name) or [default])[0]
+
+    items = list(server.drive.values())
+    for clause in filter(None, arg("q").split(" and ")):
+        match = _CLAUSE.match(clause.strip())
+        if match is None:
+            return 400, {}, _error(400, f"Invalid Value: q clause {clause!r}")
+        if match.group("parent"):
+            items = [i for i in items if i.parent == match.group("parent")]
+        elif match.group("trashed"):
+            items = [i for i in items if i.trashed == (match.group("trashed") == "true")]
+        elif match.group("op") == ">=":
+            items = [i for i in items if _instant(i.modified) >= _instant(match.group("time"))]
+        else:
+            items = [i for i in items if _instant(i.modified) < _instant(match.group("time"))]
+    all_drives = arg("supportsAllDrives") == "true" and arg("includeItemsFromAllDrives") == "true"
+    drive_id = arg("driveId") if arg("corpora") == "drive" else None
+    items = [
+        i
+        for i in items
+        if (i.drive_id is None and drive_id is None) or (all_drives and i.drive_id == drive_id)
+    ]
+    items.sort(key=lambda i: i.id)
+    size = min(int(arg("pageSize", "100")), server.drive_page_size or 1000)
+    offset = int(base64.urlsafe_b64decode(arg("pageToken")).decode()) if arg("pageToken") else 0
+    body: dict[str, Any] = {
+        "kind": "drive#fileList",
+        "files": [i.metadata() for i in items[offset : offset + size]],
+    }
+    if offset + size < len(items):
+        body["nextPageToken"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+    return 200, {}, body
+
+
+def _instant(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _drive_content(server: GoogleServer, request: Request) -> tuple[int, dict[str, str], Any]:
+    file_id, _, action = request.path.removeprefix("/drive/v3/files/").partition("/")
+    item = server.drive.get(file_id)
+    if item is None:
+        return 404, {}, _error(404, f"File not found: {file_id}.")
+    is_sheet = item.mime_type == SHEET_MIME
+    if action == "export":
+        if not is_sheet:
+            return 403, {}, _error(403, "Export only supports Docs Editors files.")
+        return 200, {"Content-Type": "text/csv"}, item.content
+    if (request.query.get("alt") or [""])[0] != "media":
+        return 200, {}, item.metadata()
+    if is_sheet:
+        return (
+            403,
+            {},
+            _error(
+                403, "Only files with binary content can be downloaded. Use Export with Docs Editors files."
+            ),
+        )
+    return 200, {"Content-Type": item.mime_type, "Content-Length": str(item.size)}, item.content
+
+
 _STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -368,10 +521,21 @@ def _handler(server: GoogleServer) -> type[BaseHTTPRequestHandler]:
                 {k.lower(): v for k, v in self.headers.items()},
             )
             status, headers, body = server.handle(request)
-            data = json.dumps(body).encode()
+            if callable(body):  # a huge file: chunks made as they are sent
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                for chunk in body():
+                    self.wfile.write(chunk)
+                return
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
+            headers = {
+                "Content-Type": "application/json; charset=UTF-8",
+                **headers,
+                "Content-Length": str(len(data)),
+            }
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()

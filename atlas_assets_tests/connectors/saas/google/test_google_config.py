@@ -1,4 +1,4 @@
-"""runner.yaml for `kind: google_sheets`: replace by default, A1 ranges and write modes checked at load."""
+"""runner.yaml for `kind: google_sheets` and `kind: google_drive`: defaults, modes checked at load."""
 
 from __future__ import annotations
 
@@ -64,3 +64,38 @@ def test_a_header_row_below_one_is_rejected():
     message = problems("{budget: {spreadsheet: abc, header_row: 0}}")
 
     assert "tenants.acme.sources.sheets.objects.budget.header_row" in message
+
+
+def drive(objects: str):
+    text = textwrap.dedent(f"""
+        defaults:
+          partitions: {{start: "2026-01-01"}}
+        tenants:
+          acme:
+            sources:
+              drive:
+                kind: google_drive
+                credentials: "${{ACME_GOOGLE_KEY}}"
+                objects: {objects}
+        """)
+    config, _ = parse_runner_config(text, "runner.yaml", ENV)
+    return config.tenants["acme"].sources["drive"]
+
+
+def test_a_drive_object_replaces_files_by_their_modified_time_by_default():
+    orders = drive("{orders: {folder_id: f1}}").objects["orders"]
+
+    assert (orders.write_mode, orders.cursor, orders.file_glob("orders")) == (
+        WriteMode.PARTITION_OVERWRITE,
+        "_drive_modified",
+        "orders*.csv",
+    )
+
+
+def test_a_drive_object_written_otherwise_is_a_load_error_naming_write():
+    with pytest.raises(RunnerConfigError) as caught:
+        drive("{orders: {folder_id: f1, write: snapshot}}")
+
+    assert "tenants.acme.sources.drive.objects.orders.write: google_drive objects replace" in str(
+        caught.value
+    )
