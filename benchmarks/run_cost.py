@@ -16,7 +16,7 @@ round that is not counted (it creates the Iceberg tables and fills the OS file c
 more checks-on one-row run is made with `PYTHONPROFILEIMPORTTIME=1`: which packages that whole
 process tree spends its import time in, and how many processes loaded the code location.
 
-    .venv/bin/python benchmarks/run_cost.py [--rounds 5] [--rows 10000] [--baseline DIR]
+    .venv/bin/python benchmarks/run_cost.py [--rounds 5] [--rows 10000] [--baseline DIR] [--pyinstrument FILE]
 
 `--baseline DIR` adds the same runs of another revision (`git archive REV atlas_assets | tar -x -C
 DIR`), interleaved in the same rounds, for before/after ratios on an equally loaded machine.
@@ -153,10 +153,19 @@ def timed(command: list[str], **popen: Any) -> tuple[Timing, str]:
     return timing, output
 
 
-def atlas_run(target: Deployment, partition: str, env: dict[str, str] | None = None) -> Timing:
-    """`dagster asset materialize` of one partition, as a user runs it in the deployment."""
+def atlas_run(
+    target: Deployment, partition: str, env: dict[str, str] | None = None, profile: Path | None = None
+) -> Timing:
+    """`dagster asset materialize` of one partition, as a user runs it in the deployment.
+
+    With `profile`, the run's process is sampled by pyinstrument (installed by hand, not a project
+    dependency) and its call tree written there as text.
+    """
+    launcher = [str(Path(sys.executable).with_name("dagster"))]
+    if profile is not None:
+        launcher = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile), "-m", "dagster"]
     command = [
-        str(Path(sys.executable).with_name("dagster")),
+        *launcher,
         *("asset", "materialize", "-m", "atlas_assets.definitions"),
         *("--select", SELECTION, "--partition", partition),
     ]
@@ -268,6 +277,12 @@ def main() -> None:
         "atlas_assets | tar -x -C DIR`): its runs join the same rounds, loaded through PYTHONPATH",
     )
     parser.add_argument("--top", type=int, default=15, help="packages in the import breakdown")
+    parser.add_argument(
+        "--pyinstrument",
+        type=Path,
+        help="also profile one checks-on one-row run with pyinstrument (pip install it into the venv) "
+        "and write its call tree to this file",
+    )
     args = parser.parse_args()
 
     ensure_table(args.rows)
@@ -326,6 +341,12 @@ def main() -> None:
 
         atlas_run(on, ONE_ROW_DAY, env={"PYTHONPROFILEIMPORTTIME": "1"})
         import_breakdown((on.root / "importtime.txt").read_text(), args.top)
+        if args.pyinstrument:
+            profiled = atlas_run(on, ONE_ROW_DAY, profile=args.pyinstrument.resolve())
+            print(
+                f"\npyinstrument profile ({profiled.wall:.2f} s wall, {profiled.cpu:.2f} s cpu): "
+                f"{args.pyinstrument}"
+            )
 
 
 if __name__ == "__main__":
