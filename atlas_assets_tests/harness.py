@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import sqlalchemy as sa
+from dagster._serdes import serialize_value
 from pyiceberg.catalog import Catalog
 
 from atlas_assets.config.loader import load_runner_config
@@ -62,6 +63,19 @@ class Platform:
             instance=self.instance,
             raise_on_error=False,
         )
+
+    def stored(self) -> str:
+        """Everything this instance holds of its runs, serialized: run records (config, tags),
+        job snapshots and event logs — where a leaked secret would be persisted."""
+        runs = self.instance.get_runs()
+        parts = [serialize_value(run) for run in runs]
+        parts += [serialize_value(self.instance.all_logs(run.run_id)) for run in runs]
+        parts += [
+            serialize_value(self.instance.get_job_snapshot(run.job_snapshot_id))
+            for run in runs
+            if run.job_snapshot_id
+        ]
+        return "".join(parts)
 
     def table(self, name: str, namespace: str = "demo") -> pa.Table:
         return self.catalog.load_table((namespace, name)).scan().to_arrow()
