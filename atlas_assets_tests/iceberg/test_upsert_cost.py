@@ -5,6 +5,7 @@ delete) sees exactly the live rows."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
@@ -32,7 +33,7 @@ class Customers:
         self.runs = 0
         self.upsert([_rows(range(f * PER_FILE, (f + 1) * PER_FILE), day=1) for f in range(FILES)])
 
-    def upsert(self, batches: list[pa.RecordBatch]) -> WriteReport:
+    def upsert(self, batches: Iterable[pa.RecordBatch]) -> WriteReport:
         self.runs += 1
         plan = WritePlan(
             namespace="demo",
@@ -172,3 +173,18 @@ def test_compaction_rewrites_the_files_carrying_deletes_whatever_their_size_drop
     assert customers.emails() == expected
     assert not any(task.delete_files for task in tasks)
     assert sum(task.file.record_count for task in tasks) == FILES * PER_FILE
+
+
+def test_an_upsert_that_loses_the_commit_race_to_another_upsert_plans_its_deletes_again(tmp_path):
+    customers = Customers(tmp_path)
+
+    def slow_run() -> Iterator[pa.RecordBatch]:
+        yield _rows([1, 2], day=2, tag="v2")
+        # A newer upsert of keys 2 and 3 commits while this run is still extracting.
+        customers.upsert([_rows([2, 3], day=3, tag="v3")])
+
+    report = customers.upsert(slow_run())
+
+    assert report.rows_stale == 1
+    assert customers.emails() == _expected({1: "v2-1@x.test", 2: "v3-2@x.test", 3: "v3-3@x.test"})
+    assert len(customers.table().scan().to_arrow()) == FILES * PER_FILE
