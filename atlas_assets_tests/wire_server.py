@@ -7,6 +7,7 @@ what they answer; how they read a request, write a reply and run on 127.0.0.1 is
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -50,9 +51,14 @@ class WireHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[ThreadingHTTPServer]:
-    """Serve `handler` on 127.0.0.1 (`port`, or any free one) in a thread for the `with` block."""
+def serving(
+    handler: type[BaseHTTPRequestHandler], port: int = 0, tls: ssl.SSLContext | None = None
+) -> Iterator[ThreadingHTTPServer]:
+    """Serve `handler` on 127.0.0.1 (`port`, or any free one) in a thread for the `with` block;
+    over HTTPS with `tls` (a server context holding the certificate) for clients that insist."""
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -24,19 +24,16 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.arrow import UTC_TIMESTAMP
-from atlas_assets.connectors.contract import DeletedKeys, ExtractItem, ExtractRequest, SourceConnector
+from atlas_assets.connectors.contract import DeletedKeys, ExtractItem, ExtractRequest
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.file_versions import FileVersion
-from atlas_assets.connectors.secrets import OptionalSecretText, SecretText
+from atlas_assets.connectors.saas.google.resource import GoogleResource
 
 if TYPE_CHECKING:
-    from atlas_assets.connectors.saas.google.api import GoogleApi
     from atlas_assets.connectors.saas.google.drive_config import GoogleDriveObjectConfig
     from atlas_assets.connectors.saas.google.drive_files import DriveFile
 
@@ -46,18 +43,11 @@ FILE_NAME = "_drive_file_name"
 VERSION = "_drive_version"
 
 
-class GoogleDriveResource(SourceConnector):
+class GoogleDriveResource(GoogleResource):
     """CSV files of Drive folders through gspread's authorized session (Drive API v3)."""
 
-    credentials: SecretText
-    api_base_url: OptionalSecretText = None
-
-    def check_connection(self) -> None:
-        """One token exchange: the credentials are valid for the Drive read scope."""
-        from google.auth.transport.requests import Request
-
-        api = self.api(RetryConfig(max_retries=0), {})
-        api.call(lambda h: h.auth.refresh(Request()))
+    namespace_scheme = "google-drive"
+    default_host = "www.googleapis.com"
 
     def extract(self, request: ExtractRequest) -> Iterator[ExtractItem]:
         from atlas_assets.connectors.files.parsing import stream_object
@@ -109,19 +99,6 @@ class GoogleDriveResource(SourceConnector):
     def cursor_instants(self, request: ExtractRequest, file: FileVersion) -> pa.Array:
         """Every row of a Drive file carries its `modifiedTime` as the cursor: one instant, no read."""
         return pa.array([file.modified], UTC_TIMESTAMP)
-
-    def secret_values(self) -> list[str]:
-        from atlas_assets.connectors.saas.google.credentials import secrets_in
-
-        return secrets_in(self.credentials)
-
-    def dataset_namespace(self) -> str:
-        return f"google-drive://{urlsplit(self.api_base_url or '').hostname or 'www.googleapis.com'}"
-
-    def api(self, retry: RetryConfig, stats: dict[str, int | str]) -> GoogleApi:
-        from atlas_assets.connectors.saas.google.api import GoogleApi
-
-        return GoogleApi(self.credentials, self.api_base_url, retry, stats)
 
 
 def _with_lineage(batch: pa.RecordBatch, file: DriveFile) -> pa.RecordBatch:

@@ -29,7 +29,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from atlas_assets_tests.dagster_processes import free_port
+from atlas_assets_tests.wire_server import WireHandler, serving
 
 CLIENT_EMAIL = "atlas-loader@atlas-test.iam.gserviceaccount.com"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -249,14 +249,8 @@ class GoogleServer:
 
     @contextmanager
     def running(self) -> Iterator[GoogleServer]:
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(_handler(self), self.port):
             yield self
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
     # --- wire ---------------------------------------------------------------------------------
 
@@ -499,8 +493,8 @@ def _error(status: int, message: str | None = None) -> dict[str, Any]:
     }
 
 
-def _handler(server: GoogleServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(server: GoogleServer) -> type[WireHandler]:
+    class Handler(WireHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -511,14 +505,9 @@ def _handler(server: GoogleServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, method: str) -> None:
             url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
+            raw = self.read_body().decode()
             request = Request(
-                method,
-                unquote(url.path),
-                parse_qs(url.query),
-                parse_qs(raw),
-                {k.lower(): v for k, v in self.headers.items()},
+                method, unquote(url.path), parse_qs(url.query), parse_qs(raw), self.lower_headers()
             )
             status, headers, body = server.handle(request)
             if callable(body):  # a huge file: chunks made as they are sent
@@ -530,18 +519,8 @@ def _handler(server: GoogleServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(chunk)
                 return
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            headers = {
-                "Content-Type": "application/json; charset=UTF-8",
-                **headers,
-                "Content-Length": str(len(data)),
-            }
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            headers = {"Content-Type": "application/json; charset=UTF-8", **headers}
+            headers.pop("Content-Length", None)  # the reply counts the bytes it sends
+            self.reply(status, data, headers)
 
     return Handler

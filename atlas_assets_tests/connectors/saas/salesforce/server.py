@@ -42,7 +42,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -53,6 +52,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from atlas_assets_tests.dagster_processes import free_port
+from atlas_assets_tests.wire_server import WireHandler, serving
 
 USERNAME = "integration@acme.test"
 PASSWORD = "atlas-sf-password-0123456789"
@@ -179,17 +179,10 @@ class SalesforceServer:
 
     @contextmanager
     def running(self) -> Iterator[SalesforceServer]:
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(_handler(self), self.port, tls=context):
             yield self
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
 
     def respond(self, request: Request) -> tuple[int, bytes, dict[str, str], str]:
         with self._lock:
@@ -542,8 +535,8 @@ def _json(status: int, body: Any) -> tuple[int, bytes, dict[str, str], str]:
     return status, json.dumps(body, cls=_Encoder).encode(), {}, "application/json;charset=UTF-8"
 
 
-def _handler(server: SalesforceServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(server: SalesforceServer) -> type[WireHandler]:
+    class Handler(WireHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
@@ -556,22 +549,12 @@ def _handler(server: SalesforceServer) -> type[BaseHTTPRequestHandler]:
             self._serve()
 
         def _serve(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self.read_body()
             url = urlsplit(self.path)
-            headers = {k.lower(): v for k, v in self.headers.items()}
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             status, data, extra, content_type = server.respond(
-                Request(self.command, url.path, query, raw, headers)
+                Request(self.command, url.path, query, raw, self.lower_headers())
             )
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+            self.reply(status, data, {"Content-Type": content_type, **extra})
 
     return Handler
