@@ -122,6 +122,12 @@ class ObjectConfig(InheritedSettings):
             raise ValueError(f"column {', '.join(map(repr, repeated))} is listed more than once")
         return value
 
+    def reject_sql_selection(self, instead: str) -> None:
+        """For kinds that read no SQL: `table` or `query` is a mistake, answered with `instead`."""
+        for field in ("table", "query"):
+            if getattr(self, field) is not None:
+                raise FieldError(field, instead)
+
     @model_validator(mode="after")
     def _consistent(self) -> ObjectConfig:
         if self.table is not None and self.query is not None:

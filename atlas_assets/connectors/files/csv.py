@@ -52,9 +52,7 @@ class CsvObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _csv_fits(self) -> CsvObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(field, "csv objects select files with `glob`, not `table` or `query`")
+        self.reject_sql_selection("csv objects select files with `glob`, not `table` or `query`")
         if self.write_mode is WriteMode.UPSERT:
             # Upserts keep the first row per key, so they need rows newest first: a file
             # cannot be streamed in that order without being held in memory whole.

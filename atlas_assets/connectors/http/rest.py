@@ -100,9 +100,7 @@ class RestObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _rest_fits(self) -> RestObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(field, "rest objects name an endpoint with `path`, not `table` or `query`")
+        self.reject_sql_selection("rest objects name an endpoint with `path`, not `table` or `query`")
         return self
 
     def endpoint(self, object_name: str) -> str:

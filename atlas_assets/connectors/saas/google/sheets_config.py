@@ -62,9 +62,7 @@ class GoogleSheetsObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _sheets_fit(self) -> GoogleSheetsObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(field, "google_sheets objects name a `spreadsheet` and `worksheet`")
+        self.reject_sql_selection("google_sheets objects name a `spreadsheet` and `worksheet`")
         if self.write_mode not in (WriteMode.REPLACE, WriteMode.SNAPSHOT):
             raise FieldError(
                 "write",

@@ -40,9 +40,7 @@ class HubSpotObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _hubspot_fits(self) -> HubSpotObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(field, "hubspot objects name a CRM object type with `object_type`")
+        self.reject_sql_selection("hubspot objects name a CRM object type with `object_type`")
         if self.write_mode is not WriteMode.UPSERT:
             raise FieldError("write", "hubspot objects are written as `upsert` on `id`")
         if self.primary_key != ["id"]:

@@ -39,9 +39,7 @@ class SalesforceObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _salesforce_fits(self) -> SalesforceObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(field, "salesforce objects name an sObject with `sobject`")
+        self.reject_sql_selection("salesforce objects name an sObject with `sobject`")
         if self.write_mode is not WriteMode.UPSERT:
             raise FieldError("write", "salesforce objects are written as `upsert` on `Id`")
         if self.primary_key != [ID]:

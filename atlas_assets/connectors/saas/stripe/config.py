@@ -47,11 +47,9 @@ class StripeObjectConfig(ObjectConfig):
 
     @model_validator(mode="after")
     def _stripe_fits(self) -> StripeObjectConfig:
-        if self.table is not None or self.query is not None:
-            field = "table" if self.table is not None else "query"
-            raise FieldError(
-                field, "stripe objects name a list resource with `resource`, not `table` or `query`"
-            )
+        self.reject_sql_selection(
+            "stripe objects name a list resource with `resource`, not `table` or `query`"
+        )
         if self.primary_key != ["id"]:
             raise FieldError("primary_key", "stripe objects are keyed by `id`")
         return self
