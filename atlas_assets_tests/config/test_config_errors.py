@@ -740,3 +740,43 @@ def test_mistakes_inside_a_duplicated_block_are_still_reported() -> None:
         ("defaults.retry", 3),
         ("defaults.retry.max_retries", 3),
     ]
+
+
+NON_SQL_SOURCES = {
+    "csv": ["kind: csv", "path: .atlas/demo"],
+    "rest": ["kind: rest", "base_url: https://api.example.com"],
+    "stripe": ["kind: stripe", 'api_key: "${ACME_KEY}"'],
+    "hubspot": ["kind: hubspot", 'access_token: "${ACME_KEY}"'],
+    "salesforce": [
+        "kind: salesforce",
+        "username: a@acme.com",
+        'password: "${ACME_KEY}"',
+        'security_token: "${ACME_KEY}"',
+    ],
+    "google_sheets": ["kind: google_sheets", 'credentials: "${ACME_KEY}"'],
+}
+NON_SQL_OBJECT_NEEDS = {"google_sheets": "spreadsheet: abc, "}
+
+
+@pytest.mark.parametrize("kind", NON_SQL_SOURCES)
+@pytest.mark.parametrize("field", ["table", "query"])
+def test_a_kind_that_reads_no_sql_rejects_table_and_query_naming_the_field(kind: str, field: str) -> None:
+    body = "\n                ".join(NON_SQL_SOURCES[kind])
+    text = f"""\
+        defaults:
+          partitions: {{start: "2026-01-01"}}
+        tenants:
+          acme:
+            sources:
+              src:
+                {body}
+                objects:
+                  things: {{{NON_SQL_OBJECT_NEEDS.get(kind, "")}{field}: things}}  {MARK}
+        """
+
+    problems = problems_of(text, {"ACME_KEY": "k"})
+
+    assert [(p.path, p.line) for p in problems] == [
+        (f"tenants.acme.sources.src.objects.things.{field}", marked_line(text))
+    ]
+    assert f"{kind} objects" in problems[0].message
