@@ -16,6 +16,7 @@ from pyiceberg.catalog import Catalog
 
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
+from atlas_assets_tests.runner_yaml import write_runner
 
 DAY = dt.timedelta(days=1)
 START = dt.datetime(2026, 1, 1)
@@ -83,22 +84,6 @@ class Platform:
     def snapshots(self, name: str, namespace: str = "demo") -> list[int]:
         table = self.catalog.load_table((namespace, name))
         return [entry.snapshot_id for entry in table.history()]
-
-
-def write_runner(root: Path, body: str, target_file_mb: int = 128) -> Path:
-    """runner.yaml with the embedded warehouse under `root`; `body` is the `tenants:` section."""
-    path = root / "runner.yaml"
-    header = f"""
-    defaults:
-      partitions: {{granularity: daily, start: "2026-01-01"}}
-      retry: {{max_retries: 0}}
-    warehouse:
-      catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-      location: "{root}/warehouse"
-      target_file_mb: {target_file_mb}
-    """
-    path.write_text(textwrap.dedent(header) + textwrap.dedent(body))
-    return path
 
 
 def platform(root: Path, body: str, target_file_mb: int = 128) -> Platform:

@@ -5,12 +5,15 @@ Every contender runs in its own process (see db_ingest.py), so peak RSS is its o
 
 from __future__ import annotations
 
-import textwrap
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import sqlalchemy as sa
 
+from atlas_assets_tests.runner_yaml import write_runner
 from benchmarks.db_tables import TABLE
 
 Contender = Callable[[str, int, Path], int]
@@ -108,12 +111,9 @@ def _materialize(url: str, rows: int, workdir: Path, checks: bool) -> int:
 
     kind = "postgres" if url.startswith("postgres") else "mysql"
     options = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
-    runner = workdir / "runner.yaml"
-    runner.write_text(
-        textwrap.dedent(f"""
-        warehouse:
-          catalog: {{type: sql, uri: "sqlite:///{workdir}/catalog.db"}}
-          location: "{workdir}/warehouse"
+    runner = write_runner(
+        workdir,
+        f"""
         tenants:
           bench:
             sources:
@@ -122,7 +122,7 @@ def _materialize(url: str, rows: int, workdir: Path, checks: bool) -> int:
                 url: "{url}"
                 objects:
                   orders: {{query: "{_slice(rows)}", write: replace{options}}}
-        """)
+        """,
     )
     defs = build_definitions(*load_runner_config(runner))
     job = defs.resolve_implicit_global_asset_job_def()

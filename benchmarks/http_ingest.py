@@ -27,13 +27,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from atlas_assets_tests.connectors.http.api_server import ApiServer, Received, Reply, Route
+from atlas_assets_tests.runner_yaml import write_runner
 
 PAGE_SIZE = 1_000
 DLT_VENV = Path.home() / ".cache" / "atlas-bench" / "dlt-venv"
@@ -192,17 +192,12 @@ def dlt_python() -> Path:
 
 
 def runner_yaml(root: Path, base_url: str) -> Path:
-    path = root / "runner.yaml"
-    path.write_text(
-        textwrap.dedent(f"""
-        defaults:
-          retry: {{max_retries: 0}}
-          pii_scan: {{on_undeclared: ignore}}
-        warehouse:
-          catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-          location: "{root}/warehouse"
+    return write_runner(
+        root,
+        f"""
         tenants:
           bench:
+            pii_scan: {{on_undeclared: ignore}}
             sources:
               api:
                 kind: rest
@@ -213,9 +208,8 @@ def runner_yaml(root: Path, base_url: str) -> Path:
                     write: replace
                     quality: {{enabled: false}}
                     pagination: {{type: offset, limit: {PAGE_SIZE}, total_path: total}}
-        """)
+        """,
     )
-    return path
 
 
 def serve(sizes: list[int]) -> None:

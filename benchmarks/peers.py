@@ -30,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +37,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from atlas_assets_tests.dagster_processes import Deployment
+from atlas_assets_tests.runner_yaml import write_runner
 from benchmarks.db_tables import TABLE, ensure_table
 from benchmarks.run_cost import install_sling
 
@@ -146,14 +147,9 @@ def _runner_yaml(root: Path, url: str, rows: int, checks: bool) -> Path:
     kind = "postgres" if url.startswith("postgres") else "mysql"
     off = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
     root.mkdir(parents=True)
-    runner = root / "runner.yaml"
-    runner.write_text(
-        textwrap.dedent(f"""
-        defaults:
-          retry: {{max_retries: 0}}
-        warehouse:
-          catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-          location: "{root}/warehouse"
+    return write_runner(
+        root,
+        f"""
         tenants:
           bench:
             sources:
@@ -162,9 +158,8 @@ def _runner_yaml(root: Path, url: str, rows: int, checks: bool) -> Path:
                 url: "{url}"
                 objects:
                   orders: {{query: "{_slice(rows)}", write: replace{off}}}
-        """)
+        """,
     )
-    return runner
 
 
 def contenders_for(

@@ -30,14 +30,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyarrow as pa
 
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.masking.transform import masking_transform
+from atlas_assets_tests.runner_yaml import write_runner
 
 PARTITION = "2026-01-02"
 SECRET = "benchmark-hmac-secret-0123456789"
@@ -76,17 +78,10 @@ def make_shop(path: Path, rows: int) -> None:
         )
 
 
-def write_runner(root: Path, pii: str, on_undeclared: str) -> Path:
-    runner = root / "runner.yaml"
-    runner.write_text(
-        textwrap.dedent(
-            f"""
-            defaults:
-              partitions: {{granularity: daily, start: "2026-01-01"}}
-              retry: {{max_retries: 0}}
-            warehouse:
-              catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-              location: "{root}/warehouse"
+def runner_for(root: Path, pii: str, on_undeclared: str) -> Path:
+    return write_runner(
+        root,
+        f"""
             tenants:
               demo:
                 privacy: {{secret: "{SECRET}"}}
@@ -97,10 +92,8 @@ def write_runner(root: Path, pii: str, on_undeclared: str) -> Path:
                     url: "sqlite:///{root}/shop.db"
                     objects:
                       orders: {{cursor: created_at, primary_key: [id], pii: {pii}}}
-            """
-        )
+            """,
     )
-    return runner
 
 
 RUN = """
@@ -140,7 +133,7 @@ CONFIGS = {
 def fresh_run(root: Path, name: str) -> dict:
     """One ingestion run of configuration `name` in a new Python process."""
     pii, on_undeclared, warm = CONFIGS[name]
-    runner = write_runner(root, pii, on_undeclared)
+    runner = runner_for(root, pii, on_undeclared)
     script = RUN.format(runner=str(runner), partition=PARTITION, warm=warm)
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     if completed.returncode != 0:
@@ -192,7 +185,7 @@ def _difference(what: str, with_it: float, without: float) -> None:
 
 def _time_masking(root: Path, repeat: int, reference: float) -> None:
     """`masking_transform` alone over the source's clear email and phone values, batch by batch."""
-    _, [spec] = load_runner_config(write_runner(root, "{email: hash, phone: mask}", "ignore"), env={})
+    _, [spec] = load_runner_config(runner_for(root, "{email: hash, phone: mask}", "ignore"), env={})
     transform = masking_transform(spec)
     assert transform is not None
     with sqlite3.connect(root / "shop.db") as conn:

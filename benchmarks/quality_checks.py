@@ -23,10 +23,13 @@ import datetime as dt
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import dagster as dg
 import pyarrow as pa
@@ -35,6 +38,7 @@ from atlas_assets.checks.quality.check import quality_check_specs, run_quality_c
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.factory.definitions import build_definitions
+from atlas_assets_tests.runner_yaml import write_runner
 
 DAY = dt.datetime(2026, 1, 2)
 PARTITION = "2026-01-02"
@@ -78,17 +82,11 @@ def make_shop(path: Path, rows: int) -> None:
         )
 
 
-def write_runner(root: Path) -> Path:
-    runner = root / "runner.yaml"
-    runner.write_text(
+def runner_for(root: Path) -> Path:
+    return write_runner(
+        root,
         textwrap.dedent(
             f"""
-            defaults:
-              partitions: {{granularity: daily, start: "2026-01-01"}}
-              retry: {{max_retries: 0}}
-            warehouse:
-              catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-              location: "{root}/warehouse"
             tenants:
               demo:
                 sources:
@@ -98,9 +96,8 @@ def write_runner(root: Path) -> Path:
                     objects:
             """
         )
-        + textwrap.indent(textwrap.dedent(OBJECTS), " " * 10)
+        + textwrap.indent(textwrap.dedent(OBJECTS), " " * 10),
     )
-    return runner
 
 
 def main() -> None:
@@ -117,7 +114,7 @@ def main() -> None:
         make_shop(root / "shop.db", args.rows)
         print(f"source: {args.rows:,} rows in SQLite ({time.perf_counter() - started:.1f} s to generate)")
 
-        config, specs = load_runner_config(write_runner(root), env={})
+        config, specs = load_runner_config(runner_for(root), env={})
         [spec] = specs
         defs = build_definitions(config, specs)
         job = defs.resolve_implicit_global_asset_job_def()

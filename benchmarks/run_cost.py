@@ -45,7 +45,9 @@ from typing import Any
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from atlas_assets_tests.dagster_processes import Deployment
+from atlas_assets_tests.runner_yaml import write_runner
 
 PG_URL = os.environ.get("ATLAS_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 TABLE = "atlas_run_cost_orders"
@@ -97,16 +99,10 @@ def deployment(root: Path, checks: bool) -> Deployment:
         else "            quality: {enabled: false}\n            pii_scan: {on_undeclared: ignore}\n"
     )
     root.mkdir()
-    runner = root / "runner.yaml"
-    runner.write_text(
+    runner = write_runner(
+        root,
         textwrap.dedent(
             f"""
-            defaults:
-              partitions: {{granularity: daily, start: "2026-01-01"}}
-              retry: {{max_retries: 0}}
-            warehouse:
-              catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-              location: "{root}/warehouse"
             tenants:
               bench:
                 sources:
@@ -124,7 +120,7 @@ def deployment(root: Path, checks: bool) -> Deployment:
                         pii: [email, full_name]
             """
         )
-        + off
+        + off,
     )
     return Deployment.create(root, runner, {"ATLAS_LINEAGE_TRANSPORT": "none"})
 

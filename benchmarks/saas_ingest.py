@@ -51,7 +51,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -60,6 +59,7 @@ from atlas_assets_tests.connectors.saas.google.server import GoogleServer, servi
 from atlas_assets_tests.connectors.saas.hubspot.server import ACCESS_TOKEN, HubSpotServer
 from atlas_assets_tests.connectors.saas.salesforce import server as sf
 from atlas_assets_tests.connectors.saas.stripe.server import API_KEY, StripeServer
+from atlas_assets_tests.runner_yaml import write_runner
 
 RUN = """
 import json, resource, time
@@ -100,18 +100,12 @@ def runner_yaml(
     google_url: str = "http://127.0.0.1:9",
     salesforce_url: str = "https://127.0.0.1:9",
 ) -> Path:
-    path = root / "runner.yaml"
-    path.write_text(
-        textwrap.dedent(f"""
-        defaults:
-          partitions: {{granularity: daily, start: "2026-01-01"}}
-          retry: {{max_retries: 0}}
-          pii_scan: {{on_undeclared: ignore}}
-        warehouse:
-          catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-          location: "{root}/warehouse"
+    return write_runner(
+        root,
+        f"""
         tenants:
           bench:
+            pii_scan: {{on_undeclared: ignore}}
             sources:
               billing:
                 kind: stripe
@@ -158,9 +152,8 @@ def runner_yaml(
                 api_base_url: "{google_url}"
                 objects:
                   exports: {{folder_id: {FOLDER_ID}, quality: {{enabled: false}}}}
-        """)
+        """,
     )
-    return path
 
 
 def fill(server: StripeServer, count: int, day: dt.datetime, old_day: dt.datetime) -> None:

@@ -16,11 +16,14 @@ import resource
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import sqlalchemy as sa
+
+from atlas_assets_tests.runner_yaml import write_runner
 
 DAYS = 50
 
@@ -90,16 +93,10 @@ print(json.dumps({{"rows": len(frame), "seconds": seconds,
 
 
 def runner_yaml(root: Path, db: Path, checks: bool) -> Path:
-    path = root / ("runner.yaml" if checks else "runner_no_checks.yaml")
     governance = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
-    path.write_text(
-        textwrap.dedent(f"""
-        defaults:
-          partitions: {{granularity: daily, start: "2026-01-01"}}
-          retry: {{max_retries: 0}}
-        warehouse:
-          catalog: {{type: sql, uri: "sqlite:///{root}/catalog.db"}}
-          location: "{root}/warehouse"
+    return write_runner(
+        root,
+        f"""
         tenants:
           bench:
             sources:
@@ -108,9 +105,9 @@ def runner_yaml(root: Path, db: Path, checks: bool) -> Path:
                 url: "sqlite:///{db}"
                 objects:
                   orders: {{cursor: created_at, primary_key: [id]{governance}}}
-    """)
+        """,
+        name="runner.yaml" if checks else "runner_no_checks.yaml",
     )
-    return path
 
 
 def measure(script: str) -> dict[str, float]:
