@@ -754,8 +754,9 @@ NON_SQL_SOURCES = {
         'security_token: "${ACME_KEY}"',
     ],
     "google_sheets": ["kind: google_sheets", 'credentials: "${ACME_KEY}"'],
+    "google_drive": ["kind: google_drive", 'credentials: "${ACME_KEY}"'],
 }
-NON_SQL_OBJECT_NEEDS = {"google_sheets": "spreadsheet: abc, "}
+NON_SQL_OBJECT_NEEDS = {"google_sheets": "spreadsheet: abc, ", "google_drive": "folder_id: abc, "}
 
 
 @pytest.mark.parametrize("kind", NON_SQL_SOURCES)

@@ -50,15 +50,21 @@ class CsvObjectConfig(ObjectConfig):
             raise ValueError("glob must be relative to the source's `path`; put the directory in `path`")
         return value
 
+    kind_name: ClassVar[str] = "csv"
+    """The source kind errors name (file kinds that parse as csv objects say their own)."""
+
     @model_validator(mode="after")
     def _csv_fits(self) -> CsvObjectConfig:
-        self.reject_sql_selection("csv objects select files with `glob`, not `table` or `query`")
+        self.reject_sql_selection(
+            f"{self.kind_name} objects select files with `glob`, not `table` or `query`"
+        )
         if self.write_mode is WriteMode.UPSERT:
             # Upserts keep the first row per key, so they need rows newest first: a file
             # cannot be streamed in that order without being held in memory whole.
             raise FieldError(
                 "write",
-                "write mode 'upsert' is not supported for csv sources; use partition_overwrite or snapshot",
+                f"write mode 'upsert' is not supported for {self.kind_name} sources; "
+                "use partition_overwrite or snapshot",
             )
         return self
 

@@ -20,6 +20,8 @@ class GoogleDriveObjectConfig(CsvObjectConfig):
     Parsed exactly as a `csv` object's files are (`header`, `delimiter`, `column_types`, ...).
     """
 
+    kind_name: ClassVar[str] = "google_drive"
+
     folder_id: str = Field(description="The Drive folder's id (the last part of its URL).")
     shared_drive_id: str | None = Field(
         default=None,
