@@ -86,6 +86,18 @@ class Platform:
         return [entry.snapshot_id for entry in table.history()]
 
 
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    """The description of the run's (first) step failure."""
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data
+    if failure.user_failure_data:
+        return failure.user_failure_data.description
+    error, messages = failure.error, []
+    while error is not None:  # a transient error past its retries is the cause of Dagster's own
+        messages.append(error.message)
+        error = error.cause
+    return " / ".join(messages)
+
+
 def platform(root: Path, body: str, target_file_mb: int = 128) -> Platform:
     """Definitions and an ephemeral instance for a runner.yaml written under `root`."""
     config, specs = load_runner_config(write_runner(root, body, target_file_mb))

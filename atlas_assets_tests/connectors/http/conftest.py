@@ -29,17 +29,5 @@ def items(first: int, count: int) -> list[dict[str, Any]]:
     return [{"id": i, "name": f"item {i}"} for i in range(first, first + count)]
 
 
-def failure_message(result: Any) -> str:
-    """The description of the run's (first) step failure."""
-    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data
-    if failure.user_failure_data:
-        return failure.user_failure_data.description
-    error, messages = failure.error, []
-    while error is not None:  # a transient error past its retries is the cause of Dagster's own
-        messages.append(error.message)
-        error = error.cause
-    return " / ".join(messages)
-
-
 def ids(platform: Any, table: str = "api__items") -> list[int]:
     return sorted(platform.table(table, namespace="acme").column("id").to_pylist())

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from atlas_assets_tests.connectors.http.api_server import Received, json_reply
-from atlas_assets_tests.connectors.http.conftest import failure_message, ids, items, rest_body
-from atlas_assets_tests.harness import platform
+from atlas_assets_tests.connectors.http.conftest import ids, items, rest_body
+from atlas_assets_tests.harness import failure_message, platform
 
 SECRET = "s3cr3t-value-42"
 

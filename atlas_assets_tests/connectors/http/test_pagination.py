@@ -6,8 +6,8 @@ import dagster as dg
 import pytest
 
 from atlas_assets_tests.connectors.http.api_server import Received, json_reply
-from atlas_assets_tests.connectors.http.conftest import failure_message, ids, items, rest_body
-from atlas_assets_tests.harness import platform
+from atlas_assets_tests.connectors.http.conftest import ids, items, rest_body
+from atlas_assets_tests.harness import failure_message, platform
 
 TOTAL = 23
 

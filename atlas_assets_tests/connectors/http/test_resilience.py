@@ -10,8 +10,8 @@ import time
 import pytest
 
 from atlas_assets_tests.connectors.http.api_server import Received, Reply, json_reply
-from atlas_assets_tests.connectors.http.conftest import FAST_RETRIES, failure_message, ids, items, rest_body
-from atlas_assets_tests.harness import platform
+from atlas_assets_tests.connectors.http.conftest import FAST_RETRIES, ids, items, rest_body
+from atlas_assets_tests.harness import failure_message, platform
 
 PAGES = {"type": "offset", "limit": 10}
 

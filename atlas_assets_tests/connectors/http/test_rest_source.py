@@ -12,8 +12,8 @@ import pytest
 from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets_tests.connectors.http.api_server import Reply, json_reply
-from atlas_assets_tests.connectors.http.conftest import failure_message, ids, items, rest_body
-from atlas_assets_tests.harness import platform
+from atlas_assets_tests.connectors.http.conftest import ids, items, rest_body
+from atlas_assets_tests.harness import failure_message, platform
 
 
 def body_reply(kind: str) -> Reply:

@@ -19,7 +19,7 @@ from atlas_assets_tests.connectors.saas.salesforce.server import (
     USERNAME,
     SalesforceServer,
 )
-from atlas_assets_tests.harness import Platform, platform
+from atlas_assets_tests.harness import Platform, failure_message, platform
 
 DAY1 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 DAY2 = DAY1 + dt.timedelta(days=1)
@@ -287,6 +287,27 @@ def test_a_failed_bulk_job_fails_the_run_with_its_error_message(tmp_path, salesf
     description = failure(result).description
     assert "acme.crm.opportunities: Salesforce Opportunity: Bulk 2.0 job 750" in description
     assert "Failed: InternalServerError : retry later" in description
+
+
+def test_a_bulk_job_still_running_at_bulk_timeout_seconds_fails_the_run_naming_the_job(tmp_path, salesforce):
+    opportunity(salesforce, 1, DAY1 + dt.timedelta(hours=1))
+    salesforce.bulk_in_progress_polls = 10_000
+    atlas = sf_platform(
+        tmp_path,
+        salesforce,
+        extra="bulk_threshold: 0\n            bulk_poll_seconds: 0.05\n            bulk_timeout_seconds: 0.5",
+    )
+
+    result = atlas.materialize("acme/crm/opportunities", partition=part(DAY1), raise_on_error=False)
+
+    assert not result.success
+    message = failure_message(result)  # transient: left to the run's retry policy, here none
+    assert "acme.crm.opportunities: Salesforce Opportunity: Bulk 2.0 job 750" in message
+    assert "still InProgress after 0.5 s (bulk_timeout_seconds)" in message
+    polls = [r for r in salesforce.of("GET", "/jobs/query/") if not r.path.endswith("/results")]
+    assert 2 <= len(polls) <= 12  # polled every 0.05 s until the timeout, then given up
+    assert not salesforce.of("GET", "/results")
+    assert not atlas.catalog.table_exists(("acme", "crm__opportunities"))  # nothing committed
 
 
 def test_an_expired_session_mid_extraction_logs_in_again_once_and_repeats_the_page(tmp_path, salesforce):
