@@ -86,6 +86,15 @@ class Platform:
         return [entry.snapshot_id for entry in table.history()]
 
 
+def step_failure(result: dg.ExecuteInProcessResult) -> dg.Failure:
+    """The `dg.Failure` the run's (first) failed step raised: a permanent source error's."""
+    node = next(e.node_name for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    failure = result.failure_data_for_node(node)
+    assert failure is not None
+    assert failure.user_failure_data is not None, "the step raised no dg.Failure"
+    return failure.user_failure_data
+
+
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
     """The description of the run's (first) step failure."""
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data

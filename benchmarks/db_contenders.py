@@ -19,7 +19,8 @@ from benchmarks.db_tables import TABLE
 Contender = Callable[[str, int, Path], int]
 
 
-def _slice(rows: int) -> str:
+def table_slice(rows: int) -> str:
+    """The query every contender reads: the first `rows` of the benchmark table."""
     return f"SELECT * FROM {TABLE} WHERE id <= {int(rows)}"
 
 
@@ -29,7 +30,7 @@ def postgres_copy_to_devnull(url: str, rows: int, workdir: Path) -> int:
     raw = engine.raw_connection()
     try:
         with raw.cursor() as cursor, open("/dev/null", "wb") as sink:
-            cursor.copy_expert(f"COPY ({_slice(rows)}) TO STDOUT WITH (FORMAT csv)", sink)
+            cursor.copy_expert(f"COPY ({table_slice(rows)}) TO STDOUT WITH (FORMAT csv)", sink)
             return cursor.rowcount
     finally:
         raw.close()
@@ -44,7 +45,7 @@ def mysql_cursor_drain(url: str, rows: int, workdir: Path) -> int:
     count = 0
     try:
         with raw.cursor(pymysql.cursors.SSCursor) as cursor:
-            cursor.execute(_slice(rows))
+            cursor.execute(table_slice(rows))
             while batch := cursor.fetchmany(50_000):
                 count += len(batch)
         return count
@@ -57,7 +58,7 @@ def pandas_read_sql_to_parquet(url: str, rows: int, workdir: Path) -> int:
     import pandas as pd
 
     engine = sa.create_engine(url)
-    frame = pd.read_sql(_slice(rows), engine)
+    frame = pd.read_sql(table_slice(rows), engine)
     frame.to_parquet(workdir / "pandas.parquet")
     return len(frame)
 
@@ -75,7 +76,7 @@ def _drain(url: str, rows: int, **options: object) -> int:
     from atlas_assets.connectors.contract import ExtractRequest
 
     source = _connector(url, **options)
-    config = ObjectConfig(query=_slice(rows))
+    config = ObjectConfig(query=table_slice(rows))
     request = ExtractRequest(tenant="bench", source="db", object_name="orders", config=config)
     try:
         return sum(batch.num_rows for batch in source.extract(request))
@@ -103,15 +104,11 @@ def ours_materialize_without_checks(url: str, rows: int, workdir: Path) -> int:
     return _materialize(url, rows, workdir, checks=False)
 
 
-def _materialize(url: str, rows: int, workdir: Path, checks: bool) -> int:
-    import dagster as dg
-
-    from atlas_assets.config.loader import load_runner_config
-    from atlas_assets.factory.definitions import build_definitions
-
+def runner_for(workdir: Path, url: str, rows: int, checks: bool) -> Path:
+    """runner.yaml of tenant `bench` reading the first `rows` of the table (`write: replace`)."""
     kind = "postgres" if url.startswith("postgres") else "mysql"
     options = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
-    runner = write_runner(
+    return write_runner(
         workdir,
         f"""
         tenants:
@@ -121,9 +118,18 @@ def _materialize(url: str, rows: int, workdir: Path, checks: bool) -> int:
                 kind: {kind}
                 url: "{url}"
                 objects:
-                  orders: {{query: "{_slice(rows)}", write: replace{options}}}
+                  orders: {{query: "{table_slice(rows)}", write: replace{options}}}
         """,
     )
+
+
+def _materialize(url: str, rows: int, workdir: Path, checks: bool) -> int:
+    import dagster as dg
+
+    from atlas_assets.config.loader import load_runner_config
+    from atlas_assets.factory.definitions import build_definitions
+
+    runner = runner_for(workdir, url, rows, checks)
     defs = build_definitions(*load_runner_config(runner))
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(

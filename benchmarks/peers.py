@@ -39,7 +39,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from atlas_assets_tests.dagster_processes import Deployment
-from atlas_assets_tests.runner_yaml import write_runner
+from benchmarks.db_contenders import runner_for, table_slice
 from benchmarks.db_tables import TABLE, ensure_table
 from benchmarks.run_cost import install_sling
 
@@ -133,33 +133,15 @@ def ensure_rows(url: str, rows: int) -> None:
         ensure_table(url, rows)
 
 
-def _slice(rows: int) -> str:
-    return f"SELECT * FROM {TABLE} WHERE id <= {int(rows)}"
-
-
 def _cx_url(url: str) -> str:
     parsed = sa.engine.make_url(url)
     scheme = "postgresql" if parsed.get_backend_name() == "postgresql" else "mysql"
     return parsed.set(drivername=scheme).render_as_string(hide_password=False)
 
 
-def _runner_yaml(root: Path, url: str, rows: int, checks: bool) -> Path:
-    kind = "postgres" if url.startswith("postgres") else "mysql"
-    off = "" if checks else ", quality: {enabled: false}, pii_scan: {on_undeclared: ignore}"
-    root.mkdir(parents=True)
-    return write_runner(
-        root,
-        f"""
-        tenants:
-          bench:
-            sources:
-              db:
-                kind: {kind}
-                url: "{url}"
-                objects:
-                  orders: {{query: "{_slice(rows)}", write: replace{off}}}
-        """,
-    )
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    return folder
 
 
 def contenders_for(
@@ -182,7 +164,7 @@ def contenders_for(
         )
         deployment = Deployment.create(
             work / f"{tag}-cli-{label}",
-            _runner_yaml(work / f"{tag}-cli-{label}", url, rows, checks),
+            runner_for(_made(work / f"{tag}-cli-{label}"), url, rows, checks),
             {"ATLAS_LINEAGE_TRANSPORT": "none"},
         )
         dagster = str(Path(sys.executable).with_name("dagster"))
@@ -233,7 +215,7 @@ def contenders_for(
                 rows,
                 "sling → parquet",
                 [
-                    *(str(sling), "run", "--src-conn", "BENCH_DB", "--src-stream", _slice(rows)),
+                    *(str(sling), "run", "--src-conn", "BENCH_DB", "--src-stream", table_slice(rows)),
                     *("--tgt-object", target, "--mode", "full-refresh"),
                 ],
                 env={
@@ -256,11 +238,11 @@ def contenders_for(
     parsed = sa.engine.make_url(url)
     if database == "postgres":
         drain = ["psql", "-h", str(parsed.host), "-U", str(parsed.username), "-d", str(parsed.database)]
-        drain += ["-Atc", f"COPY ({_slice(rows)}) TO STDOUT (FORMAT csv)"]
+        drain += ["-Atc", f"COPY ({table_slice(rows)}) TO STDOUT (FORMAT csv)"]
         found.append(Contender(database, rows, "drain: COPY (psql)", drain, stdout_to_null=True))
     else:
         drain = ["mysql", "--quick", "-h", str(parsed.host), "-u", str(parsed.username), str(parsed.database)]
-        drain += ["-e", _slice(rows)]
+        drain += ["-e", table_slice(rows)]
         found.append(Contender(database, rows, "drain: mysql --quick", drain, stdout_to_null=True))
     return found
 

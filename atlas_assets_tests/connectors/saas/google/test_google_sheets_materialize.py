@@ -16,7 +16,7 @@ from atlas_assets_tests.connectors.saas.google.server import (
     authorized_user_json,
     service_account_json,
 )
-from atlas_assets_tests.harness import Platform, platform
+from atlas_assets_tests.harness import Platform, platform, step_failure
 
 BOOK = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 NODE = "acme__sheets__{}"
@@ -40,11 +40,6 @@ def sheets_platform(tmp_path, server: GoogleServer, objects: str, retry: str = "
 def rows(atlas: Platform, name: str) -> list[dict]:
     table = atlas.table(f"sheets__{name}", namespace="acme")
     return [{k: v for k, v in r.items() if not k.startswith("_atlas_")} for r in table.to_pylist()]
-
-
-def failure(result: dg.ExecuteInProcessResult) -> dg.Failure:
-    node = next(e.node_name for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    return result.failure_data_for_node(node).user_failure_data
 
 
 def retried(result: dg.ExecuteInProcessResult) -> bool:
@@ -140,7 +135,7 @@ def test_blank_and_repeated_header_cells_fail_naming_the_cells(tmp_path, google)
 
     result = atlas.materialize("acme/sheets/sales", raise_on_error=False)
 
-    error = failure(result)
+    error = step_failure(result)
     assert "blank header cells C2" in error.description
     assert "'amount' repeated in D2 and E2" in error.description
     assert "dedupe_headers" in error.description
@@ -164,7 +159,7 @@ def test_a_value_under_no_header_fails_naming_its_cell(tmp_path, google):
 
     result = atlas.materialize("acme/sheets/people", raise_on_error=False)
 
-    assert "cell B2 of worksheet 'Budget 2026' holds a value" in failure(result).description
+    assert "cell B2 of worksheet 'Budget 2026' holds a value" in step_failure(result).description
 
 
 def test_a_large_sheet_is_read_in_row_chunks(tmp_path, google):
@@ -214,7 +209,7 @@ def test_unknown_service_account_fails_once_permanently_without_retries(tmp_path
 
     result = atlas.materialize("acme/sheets/big", raise_on_error=False)
 
-    error = failure(result)
+    error = step_failure(result)
     assert "invalid_grant" in error.description
     assert not retried(result)
     assert len(google.of("POST", "/token")) == 1
@@ -295,7 +290,7 @@ def test_a_revoked_refresh_token_fails_once_without_showing_it(tmp_path, google,
 
     result = atlas.materialize("acme/sheets/people", raise_on_error=False)
 
-    description = failure(result).description
+    description = step_failure(result).description
     assert "invalid_grant" in description
     assert "1//revoked-token" not in description
     assert USER_REFRESH_TOKEN not in description

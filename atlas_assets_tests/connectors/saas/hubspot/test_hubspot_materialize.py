@@ -17,7 +17,7 @@ from atlas_assets_tests.connectors.saas.hubspot.server import (
     REFRESH_TOKEN,
     HubSpotServer,
 )
-from atlas_assets_tests.harness import Platform, platform
+from atlas_assets_tests.harness import Platform, platform, step_failure
 
 TOKEN_VAR = "ACME_HUBSPOT_TOKEN"
 DAY1 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -94,11 +94,6 @@ def part(day: dt.datetime) -> str:
 
 def metadata(result: dg.ExecuteInProcessResult, name: str = "deals") -> dict:
     return result.asset_materializations_for_node(NODE.format(name))[0].metadata
-
-
-def failure(result: dg.ExecuteInProcessResult) -> dg.Failure:
-    node = next(e.node_name for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    return result.failure_data_for_node(node).user_failure_data
 
 
 def test_properties_are_typed_from_hubspot_property_types(tmp_path, hubspot):
@@ -218,7 +213,7 @@ def test_an_associations_cursor_handed_back_twice_fails_the_run_instead_of_loopi
     result = atlas.materialize("acme/crm/contacts", partition=part(DAY1), raise_on_error=False)
 
     assert not result.success
-    assert "associations cursor" in failure(result).description
+    assert "associations cursor" in step_failure(result).description
     assert len(hubspot.of("POST", "/crm/v4/associations/contacts/companies/batch/read")) == 2
 
 
@@ -290,7 +285,7 @@ def test_a_listed_subset_of_properties_is_requested_and_unknown_ones_are_refused
     assert hubspot.of("POST", "/search")[0].body["properties"] == ["dealname"]
     assert set(rows(atlas)["1"]) >= {"id", "dealname", "updated_at"}
     assert "amount" not in rows(atlas)["1"]
-    assert "acme.crm.deals: HubSpot deals have no properties ['dealnam']" in failure(failed).description
+    assert "acme.crm.deals: HubSpot deals have no properties ['dealnam']" in step_failure(failed).description
 
 
 @pytest.mark.slow
@@ -383,7 +378,7 @@ def test_a_rejected_private_app_token_fails_in_one_request_naming_hubspots_messa
 
     assert not result.success
     assert len(hubspot.requests) == 1
-    description = failure(result).description
+    description = step_failure(result).description
     assert description.startswith("acme.crm.deals: HubSpot HTTP 401 INVALID_AUTHENTICATION: Authentication")
     assert "(correlationId " in description
     assert "pat-eu1-revoked-token-000000" not in description
@@ -407,7 +402,7 @@ def test_check_connection_with_a_rejected_token_fails_permanently_naming_the_sou
     result = atlas.check_sources()
 
     assert not result.success
-    description = failure(result).description
+    description = step_failure(result).description
     assert "acme.crm: failed (permanent): HubSpot HTTP 401" in description
     assert "pat-eu1-revoked-token-000000" not in description
     assert len(hubspot.requests) == 1
@@ -432,7 +427,7 @@ def test_a_refresh_token_that_keeps_failing_401_fails_after_one_refresh(tmp_path
         "/oauth/v1/token",
         "/crm/v3/properties/deals",
     ]
-    assert "HTTP 401 EXPIRED_AUTHENTICATION" in failure(result).description
+    assert "HTTP 401 EXPIRED_AUTHENTICATION" in step_failure(result).description
 
 
 def test_a_429_storm_is_retried_per_request_with_retry_after(tmp_path, hubspot):
@@ -498,7 +493,7 @@ def test_throttling_beyond_the_retry_budget_fails_with_hubspots_message(tmp_path
 
     assert not result.success
     assert len(hubspot.requests) == 3
-    description = failure(result).description
+    description = step_failure(result).description
     assert (
         "acme.crm.deals: HubSpot HTTP 429 RATE_LIMITS: You have reached your secondly limit." in description
     )
@@ -520,7 +515,7 @@ def test_no_token_or_secret_appears_in_anything_dagster_stores(tmp_path, hubspot
 
     stored = atlas.stored()
     assert not failed.success
-    assert "echoing *** and ***" in failure(failed).description
+    assert "echoing *** and ***" in step_failure(failed).description
     for secret in (REFRESH_TOKEN, CLIENT_SECRET, *issued):
         assert secret not in stored
 

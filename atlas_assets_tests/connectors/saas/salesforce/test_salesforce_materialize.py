@@ -19,7 +19,7 @@ from atlas_assets_tests.connectors.saas.salesforce.server import (
     USERNAME,
     SalesforceServer,
 )
-from atlas_assets_tests.harness import Platform, failure_message, platform
+from atlas_assets_tests.harness import Platform, failure_message, platform, step_failure
 
 DAY1 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 DAY2 = DAY1 + dt.timedelta(days=1)
@@ -86,11 +86,6 @@ def part(day: dt.datetime) -> str:
 
 def metadata(result: dg.ExecuteInProcessResult, name: str = "opportunities") -> dict:
     return result.asset_materializations_for_node(NODE.format(name))[0].metadata
-
-
-def failure(result: dg.ExecuteInProcessResult) -> dg.Failure:
-    node = next(e.node_name for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    return result.failure_data_for_node(node).user_failure_data
 
 
 def test_fields_are_typed_exactly_from_describe_and_keep_salesforces_names(tmp_path, salesforce):
@@ -284,7 +279,7 @@ def test_a_failed_bulk_job_fails_the_run_with_its_error_message(tmp_path, salesf
     result = atlas.materialize("acme/crm/opportunities", partition=part(DAY1), raise_on_error=False)
 
     assert not result.success
-    description = failure(result).description
+    description = step_failure(result).description
     assert "acme.crm.opportunities: Salesforce Opportunity: Bulk 2.0 job 750" in description
     assert "Failed: InternalServerError : retry later" in description
 
@@ -358,7 +353,7 @@ def test_a_session_that_stays_invalid_after_logging_in_again_fails_permanently(t
     assert not result.success
     assert len(salesforce.of("GET", "/describe")) == 2
     assert len(salesforce.of("POST", "/services/Soap/u/")) == 2
-    assert "HTTP 401 INVALID_SESSION_ID: Session expired or invalid" in failure(result).description
+    assert "HTTP 401 INVALID_SESSION_ID: Session expired or invalid" in step_failure(result).description
 
 
 @pytest.mark.parametrize(
@@ -391,7 +386,7 @@ def test_throttling_beyond_the_retry_budget_fails_without_a_run_retry(tmp_path, 
 
     assert not result.success
     assert len(salesforce.of("GET", "/describe")) == 3
-    description = failure(result).description
+    description = step_failure(result).description
     assert (
         "Salesforce Opportunity: HTTP 403 REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded."
         in description
@@ -407,7 +402,7 @@ def test_bad_credentials_fail_once_permanently_without_retries(tmp_path, salesfo
 
     assert not result.success
     assert len(salesforce.requests) == 1
-    error = failure(result)
+    error = step_failure(result)
     assert error.description.startswith(
         "acme.crm.opportunities: Salesforce: login failed: INVALID_LOGIN: Invalid username, password"
     )
@@ -427,7 +422,8 @@ def test_an_unknown_field_is_a_permanent_error_naming_the_object_and_field(tmp_p
 
     assert not result.success
     assert (
-        "acme.crm.opportunities: Salesforce Opportunity has no field 'Amout'" in failure(result).description
+        "acme.crm.opportunities: Salesforce Opportunity has no field 'Amout'"
+        in step_failure(result).description
     )
 
 
@@ -448,7 +444,7 @@ def test_a_query_salesforce_refuses_fails_at_once_naming_the_object_and_its_mess
     result = atlas.materialize("acme/crm/opportunities", partition=part(DAY1), raise_on_error=False)
 
     assert not result.success
-    description = failure(result).description
+    description = step_failure(result).description
     assert f"acme.crm.opportunities: Salesforce Opportunity: HTTP 400 {code}: {message}" in description
     assert len(salesforce.of("GET", "/query")) == 1  # permanent: not retried
 
@@ -459,7 +455,7 @@ def test_an_unknown_sobject_fails_naming_it(tmp_path, salesforce):
     result = atlas.materialize("acme/crm/invoices", partition=part(DAY1), raise_on_error=False)
 
     assert not result.success
-    assert "acme.crm.invoices: Salesforce Invoice__c: HTTP 404 NOT_FOUND" in failure(result).description
+    assert "acme.crm.invoices: Salesforce Invoice__c: HTTP 404 NOT_FOUND" in step_failure(result).description
 
 
 def test_a_listed_subset_of_fields_is_selected_with_id_and_the_cursor(tmp_path, salesforce):
@@ -539,7 +535,7 @@ def test_check_connection_with_bad_credentials_fails_permanently_naming_the_sour
     result = atlas.check_sources()
 
     assert not result.success
-    description = failure(result).description
+    description = step_failure(result).description
     assert "acme.crm: failed (permanent): Salesforce: login failed: INVALID_LOGIN" in description
     assert "not-the-token-000" not in description
 
@@ -561,7 +557,7 @@ def test_no_password_token_key_or_session_appears_in_anything_dagster_stores(tmp
 
     stored = atlas.stored() + jwt_run.stored()
     assert not failed.success
-    assert "echoing *** and ***" in failure(failed).description
+    assert "echoing *** and ***" in step_failure(failed).description
     key_body = PRIVATE_KEY_PEM.splitlines()[1]
     for secret in (PASSWORD, SECURITY_TOKEN, CONSUMER_SECRET, key_body, *salesforce.sessions, *sessions):
         assert secret not in stored
