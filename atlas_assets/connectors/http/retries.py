@@ -71,6 +71,19 @@ def call_with_retries(
     return retrying(call)
 
 
+def wait_counter(stats: dict[str, int | str]) -> Callable[[float], None]:
+    """An `on_wait` that counts each pause and its seconds into an extraction's `stats`
+    (`rate_limit_waits`, `rate_limit_wait_seconds`: the materialization's metadata)."""
+    stats.setdefault("rate_limit_waits", 0)
+    stats.setdefault("rate_limit_wait_seconds", 0)
+
+    def waited(seconds: float) -> None:
+        stats["rate_limit_waits"] = int(stats["rate_limit_waits"]) + 1
+        stats["rate_limit_wait_seconds"] = round(float(stats["rate_limit_wait_seconds"]) + seconds, 3)
+
+    return waited
+
+
 @dataclass(frozen=True)
 class ErrorPolicy:
     """How one SDK's errors read: which it raises, which are transient, their `Retry-After`

@@ -22,7 +22,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from atlas_assets.config.settings import RetryConfig
-from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.http.retries import call_sdk_with_retries, wait_counter
 from atlas_assets.connectors.saas.google.credentials import google_credentials, secrets_in
 from atlas_assets.connectors.saas.google.errors import GOOGLE_ERRORS
 
@@ -73,9 +73,9 @@ class GoogleApi:
     ) -> None:
         self.retry = retry
         self.stats = stats
-        for counter in ("requests", "rate_limit_waits"):
+        for counter in ("requests",):
             stats.setdefault(counter, 0)
-        stats.setdefault("rate_limit_wait_seconds", 0)
+        self._waited = wait_counter(stats)
         self.secrets = secrets_in(credentials)
         self.http = RebasedHTTPClient(google_credentials(credentials), base_url)
 
@@ -152,9 +152,3 @@ class GoogleApi:
     def _secrets(self) -> list[str]:
         token = getattr(self.http.auth, "token", None)
         return [*self.secrets, token] if token else self.secrets
-
-    def _waited(self, seconds: float) -> None:
-        self.stats["rate_limit_waits"] = int(self.stats["rate_limit_waits"]) + 1
-        self.stats["rate_limit_wait_seconds"] = round(
-            float(self.stats["rate_limit_wait_seconds"]) + seconds, 3
-        )

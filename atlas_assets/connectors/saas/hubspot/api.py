@@ -18,7 +18,7 @@ from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.http.rate_limit import RateLimiter
-from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.http.retries import call_sdk_with_retries, wait_counter
 from atlas_assets.connectors.saas.hubspot.catalog import modified_property, property_kind
 from atlas_assets.connectors.saas.hubspot.errors import HUBSPOT_ERRORS, status_of
 
@@ -63,9 +63,9 @@ class HubSpotApi:
         self.retry = retry
         self.stats = stats
         self.limiter = limiter
-        for counter in ("requests", "pages", "rate_limit_waits", "token_refreshes", "throttle_pauses"):
+        for counter in ("requests", "pages", "token_refreshes", "throttle_pauses"):
             stats.setdefault(counter, 0)
-        stats.setdefault("rate_limit_wait_seconds", 0)
+        self._waited = wait_counter(stats)
         stats.setdefault("throttle_wait_seconds", 0)
         self.secrets = [s for s in (access_token, *(self._oauth_secrets())) if s]
         self.client = self._client(access_token) if access_token else self._refreshed()
@@ -228,12 +228,6 @@ class HubSpotApi:
 
     def _count(self, counter: str) -> None:
         self.stats[counter] = int(self.stats[counter]) + 1
-
-    def _waited(self, seconds: float) -> None:
-        self._count("rate_limit_waits")
-        self.stats["rate_limit_wait_seconds"] = round(
-            float(self.stats["rate_limit_wait_seconds"]) + seconds, 3
-        )
 
 
 def budget_pause(headers: Any) -> float:

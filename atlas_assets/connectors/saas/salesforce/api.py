@@ -21,7 +21,7 @@ from simple_salesforce.util import call_salesforce
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
-from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.http.retries import call_sdk_with_retries, wait_counter
 from atlas_assets.connectors.saas.salesforce.errors import error_code, salesforce_errors
 
 T = TypeVar("T")
@@ -84,9 +84,9 @@ class SalesforceApi:
         self.instance_url = instance_url
         self.retry = retry
         self.stats = stats
-        for counter in ("requests", "pages", "logins", "rate_limit_waits", "bulk_polls"):
+        for counter in ("requests", "pages", "logins", "bulk_polls"):
             stats.setdefault(counter, 0)
-        stats.setdefault("rate_limit_wait_seconds", 0)
+        self._waited = wait_counter(stats)
         self.secrets = credentials.secrets()
         self.session = requests.Session()
         if login_url:
@@ -243,8 +243,3 @@ class SalesforceApi:
 
     def _count(self, counter: str) -> None:
         self.stats[counter] = int(self.stats.get(counter, 0)) + 1
-
-    def _waited(self, seconds: float) -> None:
-        self._count("rate_limit_waits")
-        waited = float(self.stats["rate_limit_wait_seconds"]) + seconds
-        self.stats["rate_limit_wait_seconds"] = round(waited, 3)

@@ -13,7 +13,7 @@ import stripe
 
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.contract import TimeWindow
-from atlas_assets.connectors.http.retries import call_sdk_with_retries
+from atlas_assets.connectors.http.retries import call_sdk_with_retries, wait_counter
 from atlas_assets.connectors.saas.stripe.errors import STRIPE_ERRORS
 
 PAGE_SIZE = 100
@@ -42,9 +42,9 @@ class StripeApi:
         self.retry = retry
         self.api_key = api_key
         self.stats = stats
-        for counter in ("requests", "pages", "rate_limit_waits"):
+        for counter in ("requests", "pages"):
             stats.setdefault(counter, 0)
-        stats.setdefault("rate_limit_wait_seconds", 0)
+        self._waited = wait_counter(stats)
 
     def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """One GET, retried per the policy; the JSON body."""
@@ -74,9 +74,3 @@ class StripeApi:
             if not page.get("has_more") or not data:
                 return
             query["starting_after"] = data[-1]["id"]
-
-    def _waited(self, seconds: float) -> None:
-        self.stats["rate_limit_waits"] = int(self.stats["rate_limit_waits"]) + 1
-        self.stats["rate_limit_wait_seconds"] = round(
-            float(self.stats["rate_limit_wait_seconds"]) + seconds, 3
-        )
