@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 import pyarrow as pa
 
 from atlas_assets.connectors.contract import ExtractRequest
+from atlas_assets.connectors.instants import epoch_micros
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,12 @@ class FileVersion:
         """A short text equal for equal versions and different when the file changed."""
         if self.content_hash:
             return f"hash:{self.content_hash}"
-        micros = (self.modified.astimezone(dt.UTC) - _EPOCH) // dt.timedelta(microseconds=1)
-        return f"{self.size}:{micros}"
+        return f"{self.size}:{epoch_micros(self.modified)}"
 
     @property
     def digest(self) -> str:
         """`id` and `fingerprint` hashed: what a run key is made of (no file name in run keys)."""
         return hashlib.sha256(f"{self.id}\0{self.fingerprint}".encode()).hexdigest()[:16]
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @runtime_checkable

@@ -25,13 +25,14 @@ import pyarrow as pa
 import sqlalchemy as sa
 from pyiceberg import types as iceberg
 
+from atlas_assets.connectors.instants import epoch_micros
+
 CursorFormat = Literal["iso8601", "epoch_seconds", "epoch_millis"]
 """How an integer or text cursor encodes an instant (as `cursor_format:` in runner.yaml)."""
 
 Side = Literal["start", "end"]
 
 EPOCH_UNITS_PER_SECOND: dict[str, int] = {"epoch_seconds": 1, "epoch_millis": 1_000}
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Zone offsets reach from -12:00 to +14:00: a local date is at most a day off the UTC date.
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -113,8 +114,8 @@ def window_bound(
                 "an integer cursor needs `cursor_format: epoch_seconds` or `epoch_millis` to be "
                 "compared with the window's times"
             )
-        micros = (utc - _EPOCH) // dt.timedelta(microseconds=1)
-        return -(-micros * units // 1_000_000)  # ceiling: the first stored unit at or after the bound
+        # Ceiling: the first stored unit at or after the bound.
+        return -(-epoch_micros(utc) * units // 1_000_000)
     if storage is CursorStorage.TEXT:
         if cursor_format in EPOCH_UNITS_PER_SECOND:
             raise CursorBoundError(

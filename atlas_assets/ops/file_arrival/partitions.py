@@ -8,16 +8,13 @@ touches nothing either (its row is quarantined by whichever run reads it).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import dagster as dg
 import pyarrow as pa
 
+from atlas_assets.connectors.instants import epoch_micros, from_epoch_micros
 from atlas_assets.ops.file_arrival.cursor import KeyRange
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICRO = dt.timedelta(microseconds=1)
 
 
 def touched_keys(instants: pa.Array, partitions_def: dg.TimeWindowPartitionsDefinition) -> list[str]:
@@ -34,17 +31,19 @@ def touched_keys(instants: pa.Array, partitions_def: dg.TimeWindowPartitionsDefi
     if len(values) == 0 or last is None:
         return []
     micros = np.sort(values.to_numpy())
-    first_start = _micros(
+    first_start = epoch_micros(
         partitions_def.start_time_for_partition_key(partitions_def.get_first_partition_key())
     )  # type: ignore[arg-type]
-    last_end = _micros(partitions_def.time_window_for_partition_key(last).end)
+    last_end = epoch_micros(partitions_def.time_window_for_partition_key(last).end)
     index = int(np.searchsorted(micros, first_start, side="left"))
     stop = int(np.searchsorted(micros, last_end, side="left"))
     keys = []
     while index < stop:
-        key = partitions_def.get_partition_key_for_timestamp(_instant(int(micros[index])).timestamp())
+        key = partitions_def.get_partition_key_for_timestamp(
+            from_epoch_micros(int(micros[index])).timestamp()
+        )
         keys.append(key)
-        end = _micros(partitions_def.time_window_for_partition_key(key).end)
+        end = epoch_micros(partitions_def.time_window_for_partition_key(key).end)
         index = int(np.searchsorted(micros, end, side="left"))
     return keys
 
@@ -67,11 +66,3 @@ def keys_of(ranges: Iterable[KeyRange], partitions_def: dg.TimeWindowPartitionsD
     for first, last in ranges:
         keys.update(partitions_def.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
     return keys
-
-
-def _micros(instant: dt.datetime) -> int:
-    return (instant.astimezone(dt.UTC) - _EPOCH) // _MICRO
-
-
-def _instant(micros: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=micros)
