@@ -39,7 +39,6 @@ from atlas_assets.iceberg.position_deletes import (
 )
 from atlas_assets.iceberg.row_versions import is_newer
 
-_ROW = "_atlas_row"
 _RIVAL = "_atlas_rival"
 
 
@@ -216,11 +215,11 @@ def _holds_key(batch: pa.RecordBatch, keys: pa.Table) -> pa.BooleanArray:
     through one.
     """
     positions = pa.array(range(batch.num_rows), pa.int64())
-    probe = pa.Table.from_batches([batch.select(keys.column_names)]).append_column(_ROW, positions)
+    probe = pa.Table.from_batches([batch.select(keys.column_names)]).append_column(ROW_POSITION, positions)
     matched = probe.join(
         keys.cast(probe.select(keys.column_names).schema), keys=keys.column_names, join_type="left semi"
     )
-    return pc.is_in(positions, value_set=matched.column(_ROW).combine_chunks())
+    return pc.is_in(positions, value_set=matched.column(ROW_POSITION).combine_chunks())
 
 
 def discard_superseded(io: FileIO, written: list[DataFile], outcome: UpsertOutcome) -> None:
