@@ -37,16 +37,22 @@ def literal_sql(sql: str, params: dict[str, Any]) -> str:
     return sql % {name: escape_item(value, "utf8mb4") for name, value in params.items()}
 
 
+UTC_SESSION = "SET time_zone = '+00:00'"
+"""TIMESTAMP columns are rendered in the session time zone: every session reads them in UTC."""
+
+
+def statement_timeout(mariadb: bool, seconds: float) -> str:
+    """MariaDB's `max_statement_time` (seconds) or MySQL's `max_execution_time` (ms, SELECT only)."""
+    if mariadb:
+        return f"SET SESSION max_statement_time = {float(seconds)}"
+    return f"SET SESSION max_execution_time = {max(1, round(seconds * 1000))}"
+
+
 def session_statements(mariadb: bool, statement_timeout_seconds: float | None) -> list[str]:
-    """The session settings the PyMySQL path makes at connect: UTC timestamps, the statement timeout."""
-    statements = ["SET time_zone = '+00:00'"]
+    """The session settings every connection makes (PyMySQL's at connect): UTC, the statement timeout."""
+    statements = [UTC_SESSION]
     if statement_timeout_seconds:
-        if mariadb:
-            statements.append(f"SET SESSION max_statement_time = {float(statement_timeout_seconds)}")
-        else:
-            statements.append(
-                f"SET SESSION max_execution_time = {max(1, round(statement_timeout_seconds * 1000))}"
-            )
+        statements.append(statement_timeout(mariadb, statement_timeout_seconds))
     return statements
 
 

@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.sql.codecs import decode_rows
 from atlas_assets.connectors.sql.mysql.arrow_stream import (
+    UTC_SESSION,
     connectorx_batches,
     connectorx_url,
     literal_sql,
     session_statements,
+    statement_timeout,
 )
 from atlas_assets.connectors.sql.select import SelectPlan, compile_for_driver, plan_text_select
 from atlas_assets.connectors.sql.server import ServerSourceConfig, ServerSqlResource, driver_connection
@@ -46,8 +48,7 @@ class MysqlResource(ServerSqlResource):
     default_port: ClassVar[int] = 3306
 
     def connect_args(self) -> dict[str, Any]:
-        # TIMESTAMP columns are rendered in the session time zone: make it UTC.
-        args: dict[str, Any] = {"charset": "utf8mb4", "init_command": "SET time_zone = '+00:00'"}
+        args: dict[str, Any] = {"charset": "utf8mb4", "init_command": UTC_SESSION}
         if self.connect_timeout_seconds:
             args["connect_timeout"] = self.connect_timeout_seconds
         ssl = self._ssl_args()
@@ -132,12 +133,9 @@ def _abandon(cursor: Any) -> None:
 
 
 def _limit_statements(dbapi_connection: Any, seconds: float) -> None:
-    """MariaDB's `max_statement_time` (seconds) or MySQL's `max_execution_time` (ms, SELECT only)."""
+    """The statement timeout on a new PyMySQL connection (`statement_timeout`)."""
     with dbapi_connection.cursor() as cursor:
-        if "mariadb" in dbapi_connection.get_server_info().lower():
-            cursor.execute("SET SESSION max_statement_time = %s", (seconds,))
-        else:
-            cursor.execute("SET SESSION max_execution_time = %s", (max(1, round(seconds * 1000)),))
+        cursor.execute(statement_timeout("mariadb" in dbapi_connection.get_server_info().lower(), seconds))
 
 
 def describe_mysql_query(conn: sa.Connection, query: str) -> list[sa.Column[Any]]:
