@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
-from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
+from atlas_assets_tests.config.problems import problems_of
 
 
 def load(text: str):
@@ -59,46 +57,40 @@ def test_file_arrival_inherited_by_a_source_that_has_no_files_gives_it_no_sensor
 
 
 def test_file_arrival_written_on_a_source_without_files_is_an_error_with_its_line() -> None:
-    with pytest.raises(RunnerConfigError) as raised:
-        load(
-            """\
-            defaults:
-              partitions: {start: "2026-01-01"}
-            tenants:
-              acme:
-                sources:
-                  shop:
-                    kind: sql
-                    url: "sqlite:///shop.db"
-                    sensor: {file_arrival: true}
-                    objects:
-                      orders: {cursor: created_at}
-            """
-        )
-
-    (problem,) = raised.value.problems
+    (problem,) = problems_of(
+        """\
+        defaults:
+          partitions: {start: "2026-01-01"}
+        tenants:
+          acme:
+            sources:
+              shop:
+                kind: sql
+                url: "sqlite:///shop.db"
+                sensor: {file_arrival: true}
+                objects:
+                  orders: {cursor: created_at}
+        """
+    )
     assert problem.path == "tenants.acme.sources.shop.sensor.file_arrival"
     assert problem.line == 9
     assert "kind 'sql' has no files to watch" in problem.message
 
 
 def test_a_sensor_interval_under_five_seconds_is_an_error_naming_it() -> None:
-    with pytest.raises(RunnerConfigError) as raised:
-        load(
-            """\
-            defaults:
-              partitions: {start: "2026-01-01"}
-            tenants:
-              acme:
-                sources:
-                  files:
-                    kind: csv
-                    path: /tmp
-                    objects:
-                      payments: {cursor: paid_at, sensor: {file_arrival: true, interval_seconds: 1}}
-            """
-        )
-
-    (problem,) = raised.value.problems
+    (problem,) = problems_of(
+        """\
+        defaults:
+          partitions: {start: "2026-01-01"}
+        tenants:
+          acme:
+            sources:
+              files:
+                kind: csv
+                path: /tmp
+                objects:
+                  payments: {cursor: paid_at, sensor: {file_arrival: true, interval_seconds: 1}}
+        """
+    )
     assert problem.path == "tenants.acme.sources.files.objects.payments.sensor.interval_seconds"
     assert problem.line == 10

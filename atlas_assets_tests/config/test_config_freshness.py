@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 
-import pytest
-
-from atlas_assets.config.errors import RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
+from atlas_assets_tests.config.problems import problems_of
 
 
 def load(text: str):
@@ -64,25 +62,22 @@ def test_max_lag_is_inherited_from_the_nearest_level_that_sets_it() -> None:
 
 
 def test_a_bad_max_lag_is_reported_at_its_path_and_line() -> None:
-    with pytest.raises(RunnerConfigError) as raised:
-        load(
-            """\
-            defaults:
-              partitions: {start: "2026-01-01"}
-            tenants:
-              acme:
-                sources:
-                  shop:
-                    kind: sql
-                    url: "sqlite:///shop.db"
-                    objects:
-                      orders:
-                        cursor: created_at
-                        freshness: {max_lag: soon}
-            """
-        )
-
-    [problem] = raised.value.problems
+    [problem] = problems_of(
+        """\
+        defaults:
+          partitions: {start: "2026-01-01"}
+        tenants:
+          acme:
+            sources:
+              shop:
+                kind: sql
+                url: "sqlite:///shop.db"
+                objects:
+                  orders:
+                    cursor: created_at
+                    freshness: {max_lag: soon}
+        """
+    )
     assert problem.path == "tenants.acme.sources.shop.objects.orders.freshness.max_lag"
     assert problem.line == 12
     assert "'soon' is not a duration" in problem.message

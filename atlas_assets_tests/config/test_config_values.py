@@ -13,7 +13,7 @@ import pytest
 from atlas_assets.config.errors import ConfigProblem, RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
 from atlas_assets.config.yaml_source import MIN_EXPANDED_VALUES
-from atlas_assets_tests.config.test_config_errors import marked_line, problems_of
+from atlas_assets_tests.config.problems import marked_line, problems_of
 
 OBJECT = """\
 defaults:
