@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -22,28 +21,13 @@ from simple_salesforce.util import call_salesforce
 from atlas_assets.config.settings import RetryConfig
 from atlas_assets.connectors.errors import PermanentSourceError, TransientSourceError
 from atlas_assets.connectors.http.retries import call_sdk_with_retries, wait_counter
+from atlas_assets.connectors.saas.salesforce.credentials import Credentials
 from atlas_assets.connectors.saas.salesforce.errors import error_code, salesforce_errors
 
 T = TypeVar("T")
 
 BULK_RUNNING = ("UploadComplete", "InProgress")
 """Bulk 2.0 query job states before `JobComplete` (or `Failed` / `Aborted`)."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """How to log in: the fields of exactly one of the three ways (see `SalesforceSourceConfig`)."""
-
-    username: str | None
-    password: str | None
-    security_token: str | None
-    consumer_key: str | None
-    consumer_secret: str | None
-    private_key: str | None
-    domain: str
-
-    def secrets(self) -> list[str]:
-        return [s for s in (self.password, self.security_token, self.consumer_secret, self.private_key) if s]
 
 
 class LoginRedirect(HTTPAdapter):

@@ -19,6 +19,7 @@ from atlas_assets.connectors.contract import (
 )
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.saas.salesforce.catalog import ID
+from atlas_assets.connectors.saas.salesforce.credentials import Credentials
 from atlas_assets.connectors.secrets import OptionalSecretText
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class SalesforceResource(SourceConnector):
         yield from _deleted(api, sobject, cursor, in_window, fields, request)
 
     def secret_values(self) -> list[str]:
-        return [s for s in (self.password, self.security_token, self.consumer_secret, self.private_key) if s]
+        return self._credentials().secrets()
 
     def dataset_namespace(self) -> str:
         # The host only: a proxy URL's userinfo may hold credentials.
@@ -98,9 +99,14 @@ class SalesforceResource(SourceConnector):
         return f"salesforce://{host or f'{self.domain}.salesforce.com'}"
 
     def _api(self, retry: RetryConfig, stats: dict[str, int | str]) -> SalesforceApi:
-        from atlas_assets.connectors.saas.salesforce.api import Credentials, SalesforceApi
+        from atlas_assets.connectors.saas.salesforce.api import SalesforceApi
 
-        credentials = Credentials(
+        return SalesforceApi(
+            self._credentials(), self.api_version, self.login_url, self.instance_url, retry, stats
+        )
+
+    def _credentials(self) -> Credentials:
+        return Credentials(
             username=self.username,
             password=self.password,
             security_token=self.security_token,
@@ -109,7 +115,6 @@ class SalesforceResource(SourceConnector):
             private_key=self.private_key,
             domain=self.domain,
         )
-        return SalesforceApi(credentials, self.api_version, self.login_url, self.instance_url, retry, stats)
 
 
 def _rest_batches(
