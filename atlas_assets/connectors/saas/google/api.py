@@ -33,7 +33,6 @@ GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
 TIMEOUT = (10.0, 120.0)
 """Connect and read timeouts of every request: a silent server fails the request, to be retried."""
 DRIVE_FILES = "https://www.googleapis.com/drive/v3/files"
-SHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 
 
 class RebasedHTTPClient(HTTPClient):
@@ -73,8 +72,7 @@ class GoogleApi:
     ) -> None:
         self.retry = retry
         self.stats = stats
-        for counter in ("requests",):
-            stats.setdefault(counter, 0)
+        stats.setdefault("requests", 0)
         self._waited = wait_counter(stats)
         self.secrets = secrets_in(credentials)
         self.http = RebasedHTTPClient(google_credentials(credentials), base_url)
