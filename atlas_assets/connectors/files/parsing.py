@@ -262,7 +262,7 @@ def select_window(
             yield batch
             continue
         index = batch.schema.get_field_index(cursor)
-        typed = _typed_cursor(batch.column(index), plan.cursor_type, request.config.cursor_format)
+        typed = typed_cursor(batch.column(index), plan.cursor_type, request.config.cursor_format)
         if filtering:
             window = request.window
             try:
@@ -280,7 +280,7 @@ def select_window(
         yield batch
 
 
-def _typed_cursor(values: pa.Array, cursor_type: pa.DataType, cursor_format: CursorFormat | None) -> pa.Array:
+def typed_cursor(values: pa.Array, cursor_type: pa.DataType, cursor_format: CursorFormat | None) -> pa.Array:
     """The cursor's text in its type; epoch numbers (per `cursor_format`) as UTC timestamps."""
     if cursor_format in EPOCH_UNITS_PER_SECOND and pa.types.is_timestamp(cursor_type):
         return lenient_cast(cursor_instants(values, cursor_format), cursor_type)

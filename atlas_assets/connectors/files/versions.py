@@ -3,7 +3,6 @@ file-arrival sensor asks of `kind: csv` (`connectors/file_versions.py`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,11 +14,12 @@ from atlas_assets.connectors.contract import ExtractRequest
 from atlas_assets.connectors.errors import PermanentSourceError
 from atlas_assets.connectors.file_versions import FileVersion
 from atlas_assets.connectors.files.parsing import (
-    _typed_cursor,
     inspect_file,
     plan_read,
     read_file,
+    typed_cursor,
 )
+from atlas_assets.connectors.instants import from_epoch_micros
 from atlas_assets.connectors.window_bounds import CursorBoundError
 
 if TYPE_CHECKING:  # csv.py imports this module
@@ -36,7 +36,7 @@ def list_versions(directory: Path, pattern: str) -> list[FileVersion]:
             continue  # removed while listing
         if not path.is_file():
             continue
-        modified = dt.datetime.fromtimestamp(stat.st_mtime_ns / 1e9, dt.UTC)
+        modified = from_epoch_micros(stat.st_mtime_ns // 1_000)
         versions.append(FileVersion(path.relative_to(directory).as_posix(), stat.st_size, modified))
     return versions
 
@@ -58,7 +58,7 @@ def file_cursor_instants(path: Path, options: CsvObjectConfig, request: ExtractR
     plan = replace(plan, null_marked=())
     chunks = []
     for batch in read_file(file, plan, narrowed, request):
-        typed = _typed_cursor(batch.column(0), plan.cursor_type, options.cursor_format)
+        typed = typed_cursor(batch.column(0), plan.cursor_type, options.cursor_format)
         chunks.append(_as_utc(typed, options))
     return pa.concat_arrays(chunks) if chunks else pa.array([], UTC_TIMESTAMP)
 
