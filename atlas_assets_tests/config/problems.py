@@ -1,6 +1,5 @@
-"""How the config tests read a runner.yaml's problems: parse a text that must not load.
-
-A case may mark the line its problem must point at with `# <-- here`.
+"""How the config tests parse a runner.yaml text: one that must load, or one whose problems
+they read. A case may mark the line its problem must point at with `# <-- here`.
 """
 
 from __future__ import annotations
@@ -12,9 +11,16 @@ import pytest
 
 from atlas_assets.config.errors import ConfigProblem, RunnerConfigError
 from atlas_assets.config.loader import parse_runner_config
+from atlas_assets.config.resolve import ObjectSpec
+from atlas_assets.config.runner import RunnerConfig
 
 FILE = "conf/runner.yaml"
 MARK = "# <-- here"
+
+
+def load(text: str, env: Mapping[str, str] | None = None) -> tuple[RunnerConfig, list[ObjectSpec]]:
+    """The config and object specs of `text`, which must load."""
+    return parse_runner_config(textwrap.dedent(text), FILE, env or {})
 
 
 def error_of(text: str, env: Mapping[str, str] | None = None) -> RunnerConfigError:

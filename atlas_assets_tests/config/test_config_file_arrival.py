@@ -3,14 +3,7 @@ and written on a source or object of another kind is an error naming its path an
 
 from __future__ import annotations
 
-import textwrap
-
-from atlas_assets.config.loader import parse_runner_config
-from atlas_assets_tests.config.problems import problems_of
-
-
-def load(text: str):
-    return parse_runner_config(textwrap.dedent(text), "runner.yaml", {})
+from atlas_assets_tests.config.problems import load, problems_of
 
 
 def test_file_arrival_and_its_interval_are_inherited_field_by_field() -> None:

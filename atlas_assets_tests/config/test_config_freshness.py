@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
-from atlas_assets.config.loader import parse_runner_config
-from atlas_assets_tests.config.problems import problems_of
-
-
-def load(text: str):
-    return parse_runner_config(textwrap.dedent(text), "runner.yaml", {})
+from atlas_assets_tests.config.problems import load, problems_of
 
 
 def test_an_objects_max_lag_is_read_as_a_duration() -> None:
