@@ -8,9 +8,9 @@ Configurations, each run `--repeat` times (medians):
 
   A  email, phone declared `keep`, PII check off            the reference ingest
   B  email → hash, phone → mask, PII check off              B − A = masking on write
-  C  as B, PII check on (warn)                               scan_seconds from the check's metadata
-  D  as C, Presidio loaded by the scan worker process       (`warm_pii_engine` as the run starts)
-  E  nothing declared, PII check on, warmed                  every text column scanned: worst case
+  C  as B, PII check on (warn), `preload_engine: false`     scanned in the run's process
+  D  as C, `preload_engine: true` (the default)              Presidio loads in the forked worker
+  E  nothing declared, PII check on, preloaded               every text column scanned: worst case
 
 The PII share is the check's own `scan_seconds` over the rest of the same run (C and D), and
 the run-time difference C − B. Masking is also timed alone: `masking_transform` over the rows in
@@ -78,14 +78,14 @@ def make_shop(path: Path, rows: int) -> None:
         )
 
 
-def runner_for(root: Path, pii: str, on_undeclared: str) -> Path:
+def runner_for(root: Path, pii: str, on_undeclared: str, preload: bool = True) -> Path:
     return write_runner(
         root,
         f"""
             tenants:
               demo:
                 privacy: {{secret: "{SECRET}"}}
-                pii_scan: {{on_undeclared: {on_undeclared}}}
+                pii_scan: {{on_undeclared: {on_undeclared}, preload_engine: {str(preload).lower()}}}
                 sources:
                   shop:
                     kind: sql
@@ -100,14 +100,11 @@ RUN = """
 import json, time, warnings
 warnings.simplefilter("ignore")
 import dagster as dg
-from atlas_assets.checks.pii.check import warm_pii_engine
 from atlas_assets.config.loader import load_runner_config
 from atlas_assets.factory.definitions import build_definitions
 config, [spec] = load_runner_config({runner!r}, env={{}})
 job = build_definitions(config, [spec]).resolve_implicit_global_asset_job_def()
 started = time.perf_counter()
-if {warm!r}:
-    warm_pii_engine(spec)
 result = job.execute_in_process(asset_selection=[spec.asset_key], partition_key={partition!r},
                                 instance=dg.DagsterInstance.ephemeral())
 out = {{"run": time.perf_counter() - started}}
@@ -132,9 +129,9 @@ CONFIGS = {
 
 def fresh_run(root: Path, name: str) -> dict:
     """One ingestion run of configuration `name` in a new Python process."""
-    pii, on_undeclared, warm = CONFIGS[name]
-    runner = runner_for(root, pii, on_undeclared)
-    script = RUN.format(runner=str(runner), partition=PARTITION, warm=warm)
+    pii, on_undeclared, preload = CONFIGS[name]
+    runner = runner_for(root, pii, on_undeclared, preload)
+    script = RUN.format(runner=str(runner), partition=PARTITION)
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise RuntimeError(completed.stderr[-4000:])
@@ -160,8 +157,8 @@ def main() -> None:
         run_s = {name: median(r["run"] for r in results) for name, results in runs.items()}
         print(f"rows per run: {runs['A'][0]['rows']:,}")
         for name, results in runs.items():
-            pii, check, warm = CONFIGS[name]
-            line = f"{name}  pii: {pii:<28} check {check:<6} warm {warm!s:<5}  run {run_s[name]:6.2f} s"
+            pii, check, preload = CONFIGS[name]
+            line = f"{name}  pii: {pii:<28} check {check:<6} preload {preload!s:<5}  run {run_s[name]:6.2f} s"
             line += f"  ({_list([r['run'] for r in results])})"
             if "scan" in results[0]:
                 scan = median(r["scan"] for r in results)

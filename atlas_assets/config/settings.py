@@ -162,9 +162,10 @@ class PiiConfig(StrictModel):
         "or in a derived `<object>_silver` asset.",
     )
     preload_engine: bool = Field(
-        default=False,
-        description="Load Presidio in a worker process while the run extracts (faster scan; "
-        "costs a ~300 MB child process per run process).",
+        default=True,
+        description="Load Presidio in a forked worker process while the run extracts, so the scan "
+        "waits for neither spaCy nor the NER model (about 1.5 s less per run; the child holds "
+        "~270 MB of its own while the run lasts).",
     )
 
 

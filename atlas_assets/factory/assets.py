@@ -17,6 +17,7 @@ from atlas_assets.factory.checks import (
     ingestion_check_specs,
 )
 from atlas_assets.factory.partitions import partitions_def_for
+from atlas_assets.factory.process_exit import skip_final_collection
 from atlas_assets.factory.retries import retry_policy_for
 from atlas_assets.iceberg.io_manager import CURSOR_KEY, TABLE_KEY, WRITE_MODE_KEY
 from atlas_assets.ingest.source_extract import SourceExtract
@@ -51,9 +52,11 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
         check_specs=check_specs,
     )
     def _ingest(context: dg.AssetExecutionContext) -> Iterator[Any]:
-        prepare_quality_checks(spec)
+        skip_final_collection()
+        # The PII worker is forked first, before the op starts the Soda import thread.
         if spec.pii_scan.preload_engine:
             warm_pii_engine(spec)
+        prepare_quality_checks(spec)
         masking = masking_transform(spec)
         connector = getattr(context.resources, spec.resource_key)
         extract = SourceExtract(spec, connector, transforms=(masking,) if masking else ())
