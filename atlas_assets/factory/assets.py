@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 
 from atlas_assets.checks.pii.check import warm_pii_engine
-from atlas_assets.checks.quality.check import prepare_quality_checks
+from atlas_assets.checks.quality.check import prepare_quality_checks, settle_quality_import
 from atlas_assets.config import naming
 from atlas_assets.config.objects import WriteMode
 from atlas_assets.config.resolve import ObjectSpec
@@ -53,8 +53,10 @@ def build_ingestion_asset(spec: ObjectSpec, connector: SourceConnector) -> dg.As
     )
     def _ingest(context: dg.AssetExecutionContext) -> Iterator[Any]:
         skip_final_collection()
-        # The PII worker is forked first, before the op starts the Soda import thread.
+        # The PII worker is forked before this op starts its Soda import thread, and after any
+        # import an earlier op of the process started has finished.
         if spec.pii_scan.preload_engine:
+            settle_quality_import()
             warm_pii_engine(spec)
         prepare_quality_checks(spec)
         masking = masking_transform(spec)

@@ -68,17 +68,32 @@ def quality_check_specs(
     return specs
 
 
+_import_thread: threading.Thread | None = None  # the latest `prepare_quality_checks` thread
+
+
 def prepare_quality_checks(spec: ObjectSpec) -> threading.Thread | None:
     """Start importing Soda in the background; call at the start of the asset's op.
 
     A run's process imports Soda once (about half a second to a second); doing it while the
     extraction runs keeps it off the path between the commit and the check results.
     """
+    global _import_thread
     if not spec.config.quality.enabled:
         return None
     thread = threading.Thread(target=load_soda, name="atlas-quality-import", daemon=True)
     thread.start()
+    _import_thread = thread
     return thread
+
+
+def settle_quality_import() -> None:
+    """Wait until a Soda import an earlier op of this process started has finished.
+
+    Call before forking: a fork copies the import's module locks but not the thread holding
+    them, so a child importing the same modules would wait for them forever.
+    """
+    if _import_thread is not None:
+        _import_thread.join()
 
 
 def run_quality_checks(

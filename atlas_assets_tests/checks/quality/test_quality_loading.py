@@ -69,6 +69,20 @@ def test_prepare_imports_soda_in_the_background(tmp_path: Path) -> None:
     assert out == "True atlas-quality-import"
 
 
+def test_settling_waits_for_the_background_import_to_finish(tmp_path: Path) -> None:
+    out = run_python(
+        tmp_path,
+        """
+        from atlas_assets.checks.quality.check import prepare_quality_checks, settle_quality_import
+        thread = prepare_quality_checks(specs[0])
+        settle_quality_import()
+        print(thread.is_alive(), "soda_core.contracts.contract_verification" in sys.modules)
+        """,
+    )
+
+    assert out == "False True"
+
+
 def test_checks_started_while_soda_is_still_importing_evaluate_every_check(tmp_path: Path) -> None:
     # The factory calls prepare_quality_checks at the start of its op; a tiny extract can finish
     # before the background import has registered Soda's check types.
