@@ -164,7 +164,7 @@ class PiiConfig(StrictModel):
     preload_engine: bool = Field(
         default=True,
         description="Load Presidio in a forked worker process while the run extracts, so the scan "
-        "waits for neither spaCy nor the NER model (about 1.5 s less per run; the child holds "
+        "waits for neither spaCy nor the NER model (about 1.3 s less per run; the child holds "
         "~270 MB of its own while the run lasts).",
     )
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import logging
 import multiprocessing
@@ -92,10 +91,10 @@ def _exit_with_parent(parent: int) -> None:
     monitoring, an OOM kill) would leave it waiting for work forever. Linux's parent-death signal
     ends it instead; elsewhere the worker ends when the parent's exit shuts the pool down.
     """
-    libc_name = ctypes.util.find_library("c")
-    if sys.platform != "linux" or libc_name is None:
+    if sys.platform != "linux":
         return
-    ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    # The process's own symbols include libc's; find_library would run `ldconfig -p` to find it.
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent was gone before the signal was armed
         os._exit(0)
 
